@@ -1,0 +1,90 @@
+package io.trellis.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole mesh as {@code mesh.conf} describes it. Immutable; a reload builds a new one.
+ *
+ * @param source the file it was read from (null when built in code)
+ */
+public record MeshConfig(
+    String namespace,
+    Map<String, ServiceConfig> services,
+    Map<String, WorkloadConfig> workloads,
+    Path source) {
+
+  private static final String CLUSTER_SUFFIX = ".svc.cluster.local";
+
+  public MeshConfig {
+    services = Map.copyOf(services);
+    workloads = Map.copyOf(workloads);
+  }
+
+  /**
+   * Resolves an authority ({@code web-svc}, {@code web-svc:80}, {@code web-svc.demo},
+   * {@code web-svc.demo.svc.cluster.local[:80]}) to a service of this mesh. A port that is not
+   * the service's port, another namespace, or an unknown name resolves to nothing: the caller
+   * treats such an authority as egress.
+   *
+   * @param defaultPort the port implied when the authority has none (80 for http)
+   */
+  public Optional<ServiceRef> resolve(String authority, int defaultPort) {
+    if (authority == null || authority.isEmpty()) {
+      return Optional.empty();
+    }
+    String host = authority;
+    int port = defaultPort;
+    int colon = authority.lastIndexOf(':');
+    if (colon > 0 && authority.indexOf(']') < colon && authority.indexOf(':') == colon) {
+      host = authority.substring(0, colon);
+      try {
+        port = Integer.parseInt(authority.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return Optional.empty();
+      }
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    if (host.endsWith(CLUSTER_SUFFIX)) {
+      host = host.substring(0, host.length() - CLUSTER_SUFFIX.length());
+    }
+    String name = host;
+    int dot = host.indexOf('.');
+    if (dot >= 0) {
+      name = host.substring(0, dot);
+      String ns = host.substring(dot + 1);
+      if (!ns.equals(namespace)) {
+        return Optional.empty();
+      }
+    }
+    ServiceConfig service = services.get(name);
+    if (service == null || service.port() != port) {
+      return Optional.empty();
+    }
+    return Optional.of(new ServiceRef(namespace, name, port));
+  }
+
+  /**
+   * Every endpoint of a service: the inbound proxies of the workloads that serve it (sorted by
+   * workload name), then its unmeshed addresses in the order listed.
+   */
+  public List<Endpoint> endpointsOf(String service) {
+    List<Endpoint> out = new ArrayList<>();
+    workloads.values().stream()
+        .filter(w -> w.serves().contains(service))
+        .sorted((a, b) -> a.name().compareTo(b.name()))
+        .forEach(w -> out.add(new Endpoint(w.proxy().inbound(), w.name(), w.serviceAccount())));
+    ServiceConfig s = services.get(service);
+    if (s != null) {
+      s.endpoints().forEach(a -> out.add(new Endpoint(a, null, null)));
+    }
+    return List.copyOf(out);
+  }
+}
