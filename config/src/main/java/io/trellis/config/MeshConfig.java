@@ -10,12 +10,16 @@ import java.util.Optional;
 /**
  * The whole mesh as {@code mesh.conf} describes it. Immutable; a reload builds a new one.
  *
+ * @param profiles ServiceProfiles (linkerd.io/v1alpha2) from the resources mesh.conf lists
+ * @param splits TrafficSplits (split.smi-spec.io) from the resources mesh.conf lists
  * @param source the file it was read from (null when built in code)
  */
 public record MeshConfig(
     String namespace,
     Map<String, ServiceConfig> services,
     Map<String, WorkloadConfig> workloads,
+    List<ServiceProfile> profiles,
+    List<TrafficSplit> splits,
     Path source) {
 
   private static final String CLUSTER_SUFFIX = ".svc.cluster.local";
@@ -23,6 +27,14 @@ public record MeshConfig(
   public MeshConfig {
     services = Map.copyOf(services);
     workloads = Map.copyOf(workloads);
+    profiles = List.copyOf(profiles);
+    splits = List.copyOf(splits);
+  }
+
+  /** A mesh with no profiles or splits, built in code. */
+  public MeshConfig(
+      String namespace, Map<String, ServiceConfig> services, Map<String, WorkloadConfig> workloads) {
+    this(namespace, services, workloads, List.of(), List.of(), null);
   }
 
   /**
