@@ -84,8 +84,10 @@ public final class ResourceReader {
         doc = documents.next();
       } catch (MarkedYAMLException e) {
         int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : -1;
-        throw new MeshConfigException(file, line, "",
-            "malformed YAML: " + e.getProblem() + (e.getContext() != null ? " " + e.getContext() : ""), e);
+        String context = e.getContext() == null ? ""
+            : e.getContext() + (e.getContextMark() == null ? ""
+                : " (from line " + (e.getContextMark().getLine() + 1) + ")") + ": ";
+        throw new MeshConfigException(file, line, "", "malformed YAML: " + context + e.getProblem(), e);
       } catch (YAMLException e) {
         throw new MeshConfigException(file, -1, "", "malformed YAML: " + e.getMessage(), e);
       }
