@@ -41,6 +41,19 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
     INSTANCE
   }
 
+  /** Turns the meter's transitions into messages; it also names the handle's owner. */
+  record ActorSignals(ActorRef<Command> actor) implements MeteredEndpoint.Signals {
+    @Override
+    public void failingChanged(boolean failing) {
+      actor.tell(new FailingChanged(failing));
+    }
+
+    @Override
+    public void drained() {
+      actor.tell(new Drained());
+    }
+  }
+
   public static Behavior<Command> create(
       Endpoint endpoint, BalanceSettings settings, LongSupplier clock, ActorRef<Started> parent) {
     return Behaviors.setup(
@@ -64,24 +77,13 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
     super(context);
     this.timers = timers;
     this.settings = settings;
-    ActorRef<Command> self = context.getSelf();
     this.handle =
         new MeteredEndpoint(
             endpoint,
             new PeakEwma(settings.decay(), settings.defaultRtt(), clock.getAsLong()),
             settings.consecutiveFailures(),
-            new MeteredEndpoint.Signals() {
-              @Override
-              public void failingChanged(boolean failing) {
-                self.tell(new FailingChanged(failing));
-              }
-
-              @Override
-              public void drained() {
-                self.tell(new Drained());
-              }
-            });
-    parent.tell(new Started(endpoint, handle, self));
+            new ActorSignals(context.getSelf()));
+    parent.tell(new Started(endpoint, handle, context.getSelf()));
   }
 
   @Override

@@ -56,6 +56,10 @@ final class MeteredEndpoint implements EndpointHandle {
     return ewma.pending();
   }
 
+  Signals signals() {
+    return signals;
+  }
+
   int consecutiveFailures() {
     return consecutiveFailures.get();
   }
