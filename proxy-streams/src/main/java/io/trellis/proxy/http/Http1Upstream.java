@@ -7,17 +7,16 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.javadsl.ConnectHttp;
-import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.http.scaladsl.HttpExt;
+import scala.Tuple2;
 import scala.util.Try;
 
 /**
@@ -28,11 +27,11 @@ import scala.util.Try;
 final class Http1Upstream implements Upstream {
   private final HostPort address;
   private final Duration connectTimeout;
-  private final BoundedSourceQueue<Pair<HttpRequest, CompletableFuture<HttpResponse>>> queue;
+  private final BoundedSourceQueue<Tuple2<org.apache.pekko.http.scaladsl.model.HttpRequest, CompletableFuture<HttpResponse>>> queue;
 
   Http1Upstream(
       HostPort address,
-      Http http,
+      HttpExt http,
       ConnectionPoolSettings settings,
       Duration connectTimeout,
       int queueSize,
@@ -40,14 +39,19 @@ final class Http1Upstream implements Upstream {
       Materializer materializer) {
     this.address = address;
     this.connectTimeout = connectTimeout;
+    // The scaladsl pool: javadsl's newHostConnectionPool(ConnectHttp, settings, log, mat) picks
+    // its default HTTPS context even for a plain http ConnectHttp (pekko-http 1.3.0), so it would
+    // speak TLS to a plaintext endpoint.
     this.queue =
-        Source.<Pair<HttpRequest, CompletableFuture<HttpResponse>>>queue(queueSize)
+        Source.<Tuple2<org.apache.pekko.http.scaladsl.model.HttpRequest, CompletableFuture<HttpResponse>>>queue(queueSize)
             .via(
                 http.<CompletableFuture<HttpResponse>>newHostConnectionPool(
-                    ConnectHttp.toHost(address.host(), address.port()),
-                    settings,
-                    log,
-                    materializer))
+                        address.host(),
+                        address.port(),
+                        (org.apache.pekko.http.scaladsl.settings.ConnectionPoolSettings) settings,
+                        log,
+                        materializer)
+                    .asJava())
             .to(Sink.foreach(this::deliver))
             .run(materializer);
   }
@@ -55,7 +59,7 @@ final class Http1Upstream implements Upstream {
   @Override
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     CompletableFuture<HttpResponse> response = new CompletableFuture<>();
-    QueueOfferResult offered = queue.offer(Pair.create(request, response));
+    QueueOfferResult offered = queue.offer(Tuple2.apply((org.apache.pekko.http.scaladsl.model.HttpRequest) request, response));
     if (!offered.isEnqueued()) {
       response.completeExceptionally(
           offered == QueueOfferResult.dropped()
@@ -65,13 +69,15 @@ final class Http1Upstream implements Upstream {
     return response;
   }
 
-  private void deliver(Pair<Try<HttpResponse>, CompletableFuture<HttpResponse>> result) {
-    Try<HttpResponse> response = result.first();
+  private void deliver(
+      Tuple2<Try<org.apache.pekko.http.scaladsl.model.HttpResponse>, CompletableFuture<HttpResponse>>
+          result) {
+    Try<org.apache.pekko.http.scaladsl.model.HttpResponse> response = result._1();
     if (response.isSuccess()) {
-      result.second().complete(response.get());
+      result._2().complete(response.get());
     } else {
       result
-          .second()
+          ._2()
           .completeExceptionally(
               ConnectFailures.classify(response.failed().get(), address, connectTimeout));
     }

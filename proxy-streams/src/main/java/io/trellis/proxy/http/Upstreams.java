@@ -21,6 +21,7 @@ import org.apache.pekko.stream.Materializer;
 public final class Upstreams implements AutoCloseable {
   private final ActorSystem<?> system;
   private final Http http;
+  private final org.apache.pekko.http.scaladsl.HttpExt scalaHttp;
   private final Materializer materializer;
   private final LoggingAdapter log;
   private final Duration connectTimeout;
@@ -34,6 +35,7 @@ public final class Upstreams implements AutoCloseable {
     Config base = system.settings().config();
     this.system = system;
     this.http = Http.get(system);
+    this.scalaHttp = org.apache.pekko.http.scaladsl.Http.apply(system.classicSystem());
     this.materializer = Materializer.matFromSystem(system);
     this.log = system.classicSystem().log();
     this.connectTimeout = connectTimeout;
@@ -54,7 +56,7 @@ public final class Upstreams implements AutoCloseable {
 
   private Upstream newHttp1(HostPort address) {
     return new Http1Upstream(
-        address, http, poolSettings, connectTimeout, queueSize, log, materializer);
+        address, scalaHttp, poolSettings, connectTimeout, queueSize, log, materializer);
   }
 
   private Upstream newHttp2(HostPort address) {
