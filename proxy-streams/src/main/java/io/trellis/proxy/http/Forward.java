@@ -3,6 +3,7 @@ package io.trellis.proxy.http;
 import io.trellis.config.HostPort;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpProtocol;
+import org.apache.pekko.http.javadsl.model.HttpProtocols;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Host;
@@ -35,7 +36,18 @@ public final class Forward implements HttpService {
       // built, so the original authority reaches the endpoint.
       return upstreams.http2(address).send(request);
     }
-    return upstreams.http1(address).send(originForm(request));
+    return upstreams.http1(address).send(originForm(request)).thenApply(Forward::asHttp11);
+  }
+
+  /**
+   * An HTTP/1.0 upstream's response is answered as HTTP/1.1, as nginx and HAProxy do: the client
+   * asked in HTTP/1.1 and its connection should stay persistent (the body is framed by the
+   * server side anyway).
+   */
+  private static HttpResponse asHttp11(HttpResponse response) {
+    return response.protocol() == HttpProtocols.HTTP_1_0
+        ? response.withProtocol(HttpProtocols.HTTP_1_1)
+        : response;
   }
 
   /**

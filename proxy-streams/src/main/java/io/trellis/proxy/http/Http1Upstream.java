@@ -85,6 +85,6 @@ final class Http1Upstream implements Upstream {
 
   @Override
   public void close() {
-    queue.complete();
+    Upstream.complete(queue);
   }
 }

@@ -77,7 +77,7 @@ final class Http2Upstream implements Upstream {
         return fresh;
       }
       // Another request opened one first; drop ours before it carries anything.
-      fresh.queue.complete();
+      Upstream.complete(fresh.queue);
     }
   }
 
@@ -86,7 +86,7 @@ final class Http2Upstream implements Upstream {
     closed = true;
     Connection c = current.get();
     if (c != null) {
-      c.queue.complete();
+      Upstream.complete(c.queue);
     }
   }
 
@@ -158,7 +158,7 @@ final class Http2Upstream implements Upstream {
       if (!failure.compareAndSet(null, cause)) {
         return;
       }
-      queue.complete();
+      Upstream.complete(queue);
       for (CompletableFuture<HttpResponse> response : waiting) {
         waiting.remove(response);
         response.completeExceptionally(cause);

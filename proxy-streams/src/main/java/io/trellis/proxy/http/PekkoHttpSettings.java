@@ -15,7 +15,9 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
  * <p>What a proxy needs differently from pekko's defaults, and why:
  *
  * <ul>
- *   <li>no entity size limit ({@code max-content-length = infinite}) and no request timeout:
+ *   <li>no entity size limit ({@code max-content-length = infinite}) and no request timeout
+ *       ({@code request-timeout = off}: {@code infinite} still attaches a Timeout-Access header to
+ *       every request and runs the timeout stage):
  *       bodies of any size and streams of any length pass through, with backpressure;
  *   <li>HTTP/2 on ({@code enable-http2} and {@code preview.enable-http2}: the latter is resolved
  *       from the former when pekko's reference.conf loads, so an overlay must set both); on a
@@ -36,7 +38,7 @@ public final class PekkoHttpSettings {
             + "  enable-http2 = on\n"
             + "  preview.enable-http2 = on\n"
             + "  idle-timeout = " + millis(s.idleTimeout()) + "\n"
-            + "  request-timeout = infinite\n"
+            + "  request-timeout = off\n"
             + "  server-header = \"\"\n"
             + "  max-connections = " + s.maxConnections() + "\n"
             + "  parsing {\n"

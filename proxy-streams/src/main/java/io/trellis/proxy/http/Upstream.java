@@ -14,4 +14,15 @@ interface Upstream {
 
   /** Stops accepting requests; requests in flight finish on their connection. */
   void close();
+
+  /** Completes a request queue unless it already is (closing races with a failing connection). */
+  static void complete(org.apache.pekko.stream.BoundedSourceQueue<?> queue) {
+    try {
+      if (!queue.isCompleted()) {
+        queue.complete();
+      }
+    } catch (IllegalStateException alreadyCompleted) {
+      // Completed concurrently: nothing left to do.
+    }
+  }
 }
