@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -68,7 +69,7 @@ abstract class SidecarTestKit {
         Sidecar.start(system, workload, mesh::current, destinations, settings)
             .toCompletableFuture()
             .join();
-    started.push(() -> sidecar.stop(Duration.ofSeconds(1)).toCompletableFuture().join());
+    started.push(() -> sidecar.stop(Duration.ofMillis(300)).toCompletableFuture().join());
     return sidecar;
   }
 
@@ -103,18 +104,22 @@ abstract class SidecarTestKit {
         .join();
   }
 
-  /** Sends one request over a new h2c (prior knowledge) connection to {@code to}. */
+  /**
+   * Sends one request over a new h2c (prior knowledge) connection to {@code to}. The connection
+   * stays open (until the actor system stops) so that a streaming response body is not cut off
+   * when the request side completes.
+   */
   HttpResponse h2(InetSocketAddress to, HttpRequest request) {
-    return Source.single(request)
+    CompletableFuture<HttpResponse> response = new CompletableFuture<>();
+    Source.single(request)
+        .concat(Source.never())
         .via(
             Http.get(system)
                 .connectionTo(to.getHostString())
                 .toPort(to.getPort())
                 .http2WithPriorKnowledge())
-        .runWith(Sink.head(), system)
-        .toCompletableFuture()
-        .orTimeout(AWAIT.toMillis(), TimeUnit.MILLISECONDS)
-        .join();
+        .runWith(Sink.foreach(response::complete), system);
+    return response.orTimeout(AWAIT.toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
   String body(HttpResponse response) {
