@@ -102,7 +102,7 @@ class SidecarErrorsTest extends SidecarTestKit {
     assertEquals(200, response.status().intValue());
     assertEquals("14", header(response, "grpc-status").orElseThrow());
     assertTrue(header(response, "grpc-message").orElseThrow().endsWith("connection refused"));
-    assertTrue(response.entity().isKnownEmpty(), "trailers-only: no body");
+    assertTrue(response.entity().isKnownEmpty(), "trailers-only, but got " + response.entity());
   }
 
   @Test

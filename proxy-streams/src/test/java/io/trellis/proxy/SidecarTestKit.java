@@ -90,12 +90,13 @@ abstract class SidecarTestKit {
    */
   HttpResponse h1(InetSocketAddress to, HttpRequest request) {
     var uri = request.getUri();
+    var authority = uri.asScala().authority(); // as written: no default port added
     HttpRequest originForm =
         request
             .withUri(uri.toRelative())
             .addHeader(
                 org.apache.pekko.http.javadsl.model.headers.Host.create(
-                    uri.host().address(), uri.port()));
+                    authority.host().address(), authority.port()));
     return Source.single(originForm)
         .via(Http.get(system).connectionTo(to.getHostString()).toPort(to.getPort()).http())
         .runWith(Sink.head(), system)
