@@ -23,6 +23,11 @@ public final class Main implements Runnable {
     return new CommandLine(new Main()).execute(args);
   }
 
+  /** As {@link #run(String...)}, writing to the given streams (for tests). */
+  static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    return new CommandLine(new Main()).setOut(out).setErr(err).execute(args);
+  }
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command");

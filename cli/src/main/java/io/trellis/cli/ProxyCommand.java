@@ -21,7 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code trellis proxy}: runs one workload's sidecar proxy in the foreground. */
 @Command(
@@ -36,6 +38,8 @@ final class ProxyCommand implements Callable<Integer> {
   static final int CONFIG_ERROR = 2;
   static final int START_ERROR = 1;
   private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "mesh.conf")
   Path config;
@@ -53,7 +57,7 @@ final class ProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(config)) {
-      System.err.println("trellis proxy: " + config + ": no such file");
+      err("trellis proxy: " + config + ": no such file");
       return CONFIG_ERROR;
     }
     HoconMeshSource mesh;
@@ -61,13 +65,13 @@ final class ProxyCommand implements Callable<Integer> {
       mesh = HoconMeshSource.start(config, parseDuration(pollInterval), MeshConfigLoader::load);
     } catch (RuntimeException e) {
       // The loader's message names the file, line and key.
-      System.err.println("trellis proxy: " + e.getMessage());
+      err("trellis proxy: " + e.getMessage());
       return CONFIG_ERROR;
     }
     MeshConfig current = mesh.current();
     WorkloadConfig self = current.workloads().get(workload);
     if (self == null) {
-      System.err.println(
+      err(
           "trellis proxy: "
               + config
               + ": no workload '"
@@ -93,7 +97,7 @@ final class ProxyCommand implements Callable<Integer> {
               .join();
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      System.err.println("trellis proxy: cannot listen: " + cause.getMessage());
+      err("trellis proxy: cannot listen: " + cause.getMessage());
       system.terminate();
       mesh.close();
       return START_ERROR;
@@ -118,6 +122,11 @@ final class ProxyCommand implements Callable<Integer> {
                 "trellis-shutdown"));
     system.getWhenTerminated().toCompletableFuture().join();
     return 0;
+  }
+
+  private void err(String message) {
+    spec.commandLine().getErr().println(message);
+    spec.commandLine().getErr().flush();
   }
 
   private static String hostPort(java.net.InetSocketAddress a) {
