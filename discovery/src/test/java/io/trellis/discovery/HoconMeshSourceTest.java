@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,7 +51,7 @@ class HoconMeshSourceTest {
   }
 
   private static List<String> quoted(String... values) {
-    return java.util.Arrays.stream(values).map(v -> "\"" + v + "\"").toList();
+    return Arrays.stream(values).map(v -> "\"" + v + "\"").toList();
   }
 
   private static final String PROFILE =
