@@ -25,7 +25,7 @@ class ServiceProfileLoadTest {
     MeshConfig mesh = files.load("""
         trellis.mesh {
           namespace = demo
-          services { web-svc { port = 80 } }
+          services { web-svc { port = 80 }, web-canary { port = 80 } }
           resources = ["profiles/web.yaml"]
         }
         """);

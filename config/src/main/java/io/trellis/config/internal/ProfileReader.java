@@ -1,7 +1,9 @@
 package io.trellis.config.internal;
 
+import io.trellis.config.MeshConfig;
 import io.trellis.config.RequestMatch;
 import io.trellis.config.ResponseMatch;
+import io.trellis.config.ServiceConfig;
 import io.trellis.config.ServiceProfile;
 import io.trellis.config.ServiceProfile.DstOverride;
 import io.trellis.config.ServiceProfile.ResponseClass;
@@ -54,8 +56,9 @@ final class ProfileReader {
     }
     RetryBudget budget = spec.optionalMap("retryBudget").map(this::budget).orElse(RetryBudget.DEFAULT);
     List<DstOverride> overrides = new ArrayList<>();
+    int port = mesh.services().get(serviceOf(meta.name())).port();
     for (YamlMap.Element e : spec.list("dstOverrides")) {
-      overrides.add(dstOverride(spec.asMap(e.node(), e.path())));
+      overrides.add(dstOverride(spec.asMap(e.node(), e.path()), port));
     }
     return new ServiceProfile(meta.name(), meta.namespace(), routes, budget, overrides, opaquePorts(spec));
   }
@@ -69,11 +72,16 @@ final class ProfileReader {
       throw metadata.fail("name", "a ServiceProfile's name must be its service's FQDN,"
           + " <service>" + suffix + ", got \"" + name + "\"");
     }
-    String service = name.substring(0, name.length() - suffix.length());
+    String service = serviceOf(name);
     if (!mesh.services().containsKey(service)) {
       throw metadata.fail("name", "\"" + name + "\" names "
           + HoconMeshReader.unknownService(service, mesh.services().keySet()));
     }
+  }
+
+  /** web-svc of web-svc.demo.svc.cluster.local, once checkName has passed. */
+  private static String serviceOf(String fqdn) {
+    return fqdn.substring(0, fqdn.indexOf('.'));
   }
 
   private Route route(YamlMap r) {
@@ -213,11 +221,39 @@ final class ProfileReader {
     return new RetryBudget(ratio, (int) min, ttl);
   }
 
-  private DstOverride dstOverride(YamlMap o) {
+  /**
+   * An authority inside the mesh's namespace must name one of its services on that service's
+   * port; anything else (another namespace, an external name) is egress and taken as written.
+   */
+  private DstOverride dstOverride(YamlMap o, int defaultPort) {
     o.allowOnly(OVERRIDE_KEYS);
     String authority = o.string("authority");
+    String host;
+    try {
+      host = authority.contains(":") ? Addresses.hostPort(authority, true).host() : authority;
+      Addresses.checkHost(host, true);
+    } catch (IllegalArgumentException e) {
+      throw o.fail("authority", e.getMessage());
+    }
+    String h = host.toLowerCase(Locale.ROOT);
+    h = h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    String ns = "." + mesh.namespace();
+    boolean inMesh = !Addresses.isIpLiteral(h)
+        && (h.indexOf('.') < 0 || h.endsWith(ns) && h.indexOf('.') == h.length() - ns.length()
+            || h.endsWith(ns + CLUSTER_SUFFIX));
+    if (inMesh && meshView().resolve(authority, defaultPort).isEmpty()) {
+      String name = h.indexOf('.') < 0 ? h : h.substring(0, h.indexOf('.'));
+      ServiceConfig known = mesh.services().get(name);
+      throw o.fail("authority", known == null
+          ? "\"" + authority + "\" names " + HoconMeshReader.unknownService(name, mesh.services().keySet())
+          : "service \"" + name + "\" listens on port " + known.port() + ", not as in \"" + authority + "\"");
+    }
     long weight = quantity(o, "weight");
     return new DstOverride(authority, weight);
+  }
+
+  private MeshConfig meshView() {
+    return new MeshConfig(mesh.namespace(), mesh.services(), mesh.workloads());
   }
 
   /** opaquePorts is a map from port to true; ports mapped to false are not opaque. */

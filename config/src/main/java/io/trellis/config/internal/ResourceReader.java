@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -51,28 +52,50 @@ public final class ResourceReader {
 
   public static Resources readAll(HoconMeshReader.Mesh mesh) {
     ResourceReader reader = new ResourceReader(mesh);
+    Map<Path, String> listed = new HashMap<>();
     for (HoconMeshReader.Resource r : mesh.resources()) {
-      reader.readFile(r);
+      for (Path file : filesOf(r)) {
+        String previous = listed.putIfAbsent(file, r.keyPath());
+        if (previous != null) {
+          throw r.fail(file + " is already listed by " + previous);
+        }
+        // Messages name a resource as mesh.conf's directory plus what the user wrote.
+        Path shown = r.confFile().resolveSibling(r.written());
+        reader.readFile(r, file, file.equals(r.path()) ? shown : shown.resolve(file.getFileName()));
+      }
     }
     return new Resources(reader.profiles, reader.splits);
   }
 
-  private void readFile(HoconMeshReader.Resource r) {
-    if (!Files.exists(r.path())) {
-      throw r.fail("no such file: " + r.path());
+  /** The file itself, or every *.yaml and *.yml directly in a directory, by name. */
+  private static List<Path> filesOf(HoconMeshReader.Resource r) {
+    Path path = r.path();
+    if (!Files.exists(path)) {
+      throw r.fail("no such file: " + path);
     }
-    if (!Files.isRegularFile(r.path())) {
-      throw r.fail("not a regular file: " + r.path());
+    if (!Files.isDirectory(path)) {
+      return List.of(path);
     }
-    String text;
-    try {
-      text = Files.readString(r.path(), StandardCharsets.UTF_8);
+    try (Stream<Path> entries = Files.list(path)) {
+      return entries
+          .filter(p -> Files.isRegularFile(p))
+          .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
-          "cannot read " + r.path() + ": " + e.getMessage(), e);
+          "cannot list " + path + ": " + e.getMessage(), e);
     }
-    // Messages name the resource as mesh.conf's directory plus what the user wrote.
-    Path file = r.confFile().resolveSibling(r.written());
+  }
+
+  private void readFile(HoconMeshReader.Resource r, Path path, Path file) {
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
+          "cannot read " + path + ": " + e.getMessage(), e);
+    }
     Iterator<Node> documents = new Yaml(new SafeConstructor(new LoaderOptions()))
         .composeAll(new StringReader(text)).iterator();
     while (true) {

@@ -48,7 +48,11 @@ final class SplitReader {
         throw b.fail(serviceNode, b.child("service"), "\"" + backend + "\" is already a backend at " + previous);
       }
       long weight = quantities ? ProfileReader.quantity(b, "weight") : integerWeight(b);
-      total += weight;
+      try {
+        total = Math.addExact(total, weight);
+      } catch (ArithmeticException overflow) {
+        throw b.fail("weight", "the weights add up to more than " + Long.MAX_VALUE + "m");
+      }
       backends.add(new Backend(backend, weight));
     }
     if (total == 0) {
