@@ -17,6 +17,8 @@ public final class Addresses {
   private static final Pattern HOSTNAME =
       Pattern.compile("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
   private static final Pattern DIGITS = Pattern.compile("\\d{1,9}");
+  // "127.0.0.300" is neither a valid IPv4 literal nor a host name anyone meant.
+  private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[\\d.]+");
 
   private Addresses() {}
 
@@ -42,11 +44,9 @@ public final class Addresses {
   }
 
   public static boolean isHostName(String s) {
-    return s.length() <= 253 && HOSTNAME.matcher(s).matches() && !DIGITS_AND_DOTS.matcher(s).matches();
+    return s.length() <= 253 && HOSTNAME.matcher(s).matches()
+        && !DIGITS_AND_DOTS.matcher(s).matches();
   }
-
-  // "127.0.0.300" is neither a valid IPv4 literal nor a host name anyone meant.
-  private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[\\d.]+");
 
   /** A port number 1..65535 from text, or an exception whose message says why not. */
   public static int port(String text) {
@@ -131,6 +131,7 @@ public final class Addresses {
 
   /** Whether binding {@code host} also takes the port on every other address (0.0.0.0, ::). */
   public static boolean isWildcard(String host) {
-    return host.equals("0.0.0.0") || (isIpv6(host) && socketKey(new HostPort(host, 1)).startsWith("0:0:0:0:0:0:0:0|"));
+    return host.equals("0.0.0.0")
+        || (isIpv6(host) && socketKey(new HostPort(host, 1)).equals("0:0:0:0:0:0:0:0|1"));
   }
 }

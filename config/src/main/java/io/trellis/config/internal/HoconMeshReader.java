@@ -3,6 +3,7 @@ package io.trellis.config.internal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.trellis.config.HostPort;
@@ -177,23 +178,19 @@ public final class HoconMeshReader {
     }
   }
 
+  /**
+   * Claims a listener at the line of its key when written, else at the workload's own line (a
+   * defaulted listener has no line of its own).
+   */
   private static void claim(Listeners listeners, HoconObject w, String key, HostPort address) {
-    // The line of the key when written, else the workload's own line (a defaulted listener).
-    ConfigValue at = null;
-    HoconObject o = w;
-    String[] parts = key.split("\\.");
-    for (int i = 0; i < parts.length && o != null; i++) {
-      if (!o.has(parts[i])) {
-        break;
-      }
-      at = o.object().get(parts[i]);
-      o = i + 1 < parts.length && at.valueType() == ConfigValueType.OBJECT
-          ? new HoconObject(w.file(), "", (ConfigObject) at) : null;
+    ConfigValue written = null;
+    try {
+      written = w.object().toConfig().getValue(key);
+    } catch (ConfigException.Missing | ConfigException.WrongType e) {
+      // not written: defaulted
     }
-    boolean written = at != null && at.valueType() != ConfigValueType.OBJECT;
-    int line = written ? HoconObject.lineOf(at) : w.line();
-    Path file = w.fileOf(written ? at.origin() : w.object().origin());
-    listeners.claim(new Listeners.Claim(address, w.child(key), file, line));
+    ConfigOrigin origin = written != null ? written.origin() : w.object().origin();
+    listeners.claim(new Listeners.Claim(address, w.child(key), w.fileOf(origin), origin.lineNumber()));
   }
 
   private static List<HostPort> endpoints(HoconObject s, Listeners listeners) {
