@@ -373,4 +373,20 @@ class MeshConfHoconErrorsTest {
     assertAt(e, nowhere, -1, "");
     assertEquals(nowhere + ": no such file", e.getMessage());
   }
+
+  @Test
+  void errorInAnIncludedFileNamesThatFile() {
+    Path included = files.write("workloads.conf", """
+        web {
+          address = "127.0.0.11"
+          app-port = 0
+        }
+        """);
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads { include "workloads.conf" }
+        }
+        """);
+    assertAt(e, included, 3, "trellis.mesh.workloads.web.app-port");
+  }
 }

@@ -179,7 +179,7 @@ class ResourceErrorsTest {
               - pathRegex: /api/(vote
         """);
     assertAt(e, yaml, 12, "spec.routes[0].condition.any[1].pathRegex");
-    assertReason(e, "bad regular expression \"/api/(vote\"");
+    assertEquals("bad regular expression \"/api/(vote\": Unclosed group near index 10", e.reason());
   }
 
   @Test

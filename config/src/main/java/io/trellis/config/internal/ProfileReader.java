@@ -126,6 +126,8 @@ final class ProfileReader {
     Optional<String> regex = m.optionalString("pathRegex");
     if (regex.isPresent()) {
       try {
+        // Compiled as written first, so that the error's index points into what the user wrote.
+        Pattern.compile(regex.get().trim());
         all.add(RequestMatch.PathRegex.of(regex.get()));
       } catch (PatternSyntaxException e) {
         throw m.fail("pathRegex", "bad regular expression \"" + regex.get() + "\": "
