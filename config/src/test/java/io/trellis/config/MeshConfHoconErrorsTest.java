@@ -389,4 +389,32 @@ class MeshConfHoconErrorsTest {
         """);
     assertAt(e, included, 3, "trellis.mesh.workloads.web.app-port");
   }
+
+  @Test
+  void typoInAServiceIsReportedBeforeTheMissingPort() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          services { web-svc { prot = 80 } }
+        }
+        """);
+    assertAt(e, conf, 2, "trellis.mesh.services.web-svc.prot");
+    assertReason(e, "did you mean `port`?");
+  }
+
+  @Test
+  void nullIsAWrongTypeNotAMissingKey() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads {
+            web {
+              address = "127.0.0.11"
+              app-port = 8080
+              service-account = null
+            }
+          }
+        }
+        """);
+    assertAt(e, conf, 6, "trellis.mesh.workloads.web.service-account");
+    assertEquals("expected a value, got null", e.reason());
+  }
 }

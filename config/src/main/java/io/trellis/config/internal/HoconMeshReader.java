@@ -66,8 +66,8 @@ public final class HoconMeshReader {
     Map<String, ServiceConfig> services = new LinkedHashMap<>();
     List<HoconObject> serviceBlocks = entries(mesh, "services");
     for (HoconObject s : serviceBlocks) {
-      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
       s.allowOnly(SERVICE_KEYS);
+      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
     }
 
     Listeners listeners = new Listeners();
@@ -79,8 +79,9 @@ public final class HoconMeshReader {
     // Unmeshed endpoints are read last so that one sitting on a mesh listener is reported at the
     // endpoint, which is the entry that is wrong.
     for (HoconObject s : serviceBlocks) {
-      String name = nameOf(s);
-      services.put(name, new ServiceConfig(name, s.port("port"), endpoints(s, listeners)));
+      ServiceConfig service = services.get(nameOf(s));
+      services.put(service.name(),
+          new ServiceConfig(service.name(), service.port(), endpoints(s, listeners)));
     }
 
     List<Resource> resources = new ArrayList<>();

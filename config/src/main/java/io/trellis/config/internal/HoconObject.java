@@ -37,8 +37,11 @@ public record HoconObject(Path file, String path, ConfigObject object) {
 
   public ConfigValue value(String key) {
     ConfigValue v = object.get(key);
-    if (v == null || v.valueType() == ConfigValueType.NULL) {
+    if (v == null) {
       throw fail(object, child(key), "missing; this key is required");
+    }
+    if (v.valueType() == ConfigValueType.NULL) {
+      throw fail(v, child(key), "expected a value, got null");
     }
     return v;
   }

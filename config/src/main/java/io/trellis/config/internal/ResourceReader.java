@@ -137,25 +137,20 @@ public final class ResourceReader {
     if (kind.equals(SERVICE_PROFILE)) {
       ServiceProfile p = new ProfileReader(mesh).read(doc, meta);
       String service = p.name().substring(0, p.name().indexOf('.'));
-      claim(profileOf, service, doc, "metadata.name", "ServiceProfile");
+      claim(profileOf, service, doc, doc.map("metadata").required("name"), "metadata.name",
+          SERVICE_PROFILE);
       profiles.add(p);
     } else {
       TrafficSplit s = new SplitReader(mesh).read(doc, meta, apiVersion);
-      claim(splitOf, s.service(), doc, "spec.service", "TrafficSplit");
+      claim(splitOf, s.service(), doc, doc.map("spec").required("service"), "spec.service",
+          TRAFFIC_SPLIT);
       splits.add(s);
     }
   }
 
-  private static void claim(Map<String, String> owners, String service, YamlMap doc, String field, String kind) {
-    Node at = doc.node();
-    YamlMap o = doc;
-    String[] parts = field.split("\\.");
-    for (int i = 0; i < parts.length; i++) {
-      at = o.required(parts[i]);
-      if (i + 1 < parts.length) {
-        o = o.asMap(at, o.child(parts[i]));
-      }
-    }
+  /** Records that the document at {@code at} owns {@code service}, or fails naming the owner. */
+  private static void claim(
+      Map<String, String> owners, String service, YamlMap doc, Node at, String field, String kind) {
     String here = doc.file().getFileName() + ":" + YamlMap.line(at);
     String previous = owners.putIfAbsent(service, here);
     if (previous != null) {
