@@ -24,7 +24,8 @@ public final class MeshConfigLoader {
   /** Reads and validates {@code file} and every resource it lists. */
   public static MeshConfig load(Path file) throws MeshConfigException {
     if (!Files.isRegularFile(file)) {
-      throw new MeshConfigException(file, -1, "", Files.exists(file) ? "not a regular file" : "no such file");
+      throw new MeshConfigException(
+          file, -1, "", Files.exists(file) ? "not a regular file" : "no such file");
     }
     HoconMeshReader reader = new HoconMeshReader(file);
     Config config;
@@ -44,8 +45,9 @@ public final class MeshConfigLoader {
     HoconMeshReader reader = new HoconMeshReader(origin);
     Config config;
     try {
-      config = ConfigFactory.parseString(text, options(origin).setOriginDescription(origin.toString()))
-          .resolve();
+      config =
+          ConfigFactory.parseString(text, options(origin).setOriginDescription(origin.toString()))
+              .resolve();
     } catch (ConfigException e) {
       throw reader.syntax(e);
     }
@@ -54,8 +56,10 @@ public final class MeshConfigLoader {
 
   private static ConfigParseOptions options(Path file) {
     String name = file.getFileName().toString();
-    ConfigSyntax syntax = name.endsWith(".json") ? ConfigSyntax.JSON
-        : name.endsWith(".properties") ? ConfigSyntax.PROPERTIES : ConfigSyntax.CONF;
+    ConfigSyntax syntax =
+        name.endsWith(".json")
+            ? ConfigSyntax.JSON
+            : name.endsWith(".properties") ? ConfigSyntax.PROPERTIES : ConfigSyntax.CONF;
     return ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(syntax);
   }
 
@@ -63,7 +67,11 @@ public final class MeshConfigLoader {
     HoconMeshReader.Mesh mesh = reader.read(config);
     ResourceReader.Resources resources = ResourceReader.readAll(mesh);
     return new MeshConfig(
-        mesh.namespace(), mesh.services(), mesh.workloads(),
-        resources.profiles(), resources.splits(), file);
+        mesh.namespace(),
+        mesh.services(),
+        mesh.workloads(),
+        resources.profiles(),
+        resources.splits(),
+        file);
   }
 }

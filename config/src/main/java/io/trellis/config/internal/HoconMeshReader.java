@@ -21,14 +21,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads the {@code trellis.mesh} block of a resolved HOCON config: namespace, services,
- * workloads and the list of resource files. Other {@code trellis.*} sections (proxy settings and
- * the like) may share the file and are not looked at.
+ * Reads the {@code trellis.mesh} block of a resolved HOCON config: namespace, services, workloads
+ * and the list of resource files. Other {@code trellis.*} sections (proxy settings and the like)
+ * may share the file and are not looked at.
  */
 public final class HoconMeshReader {
   public static final String ROOT = "trellis.mesh";
 
-  private static final Set<String> MESH_KEYS = Set.of("namespace", "services", "workloads", "resources");
+  private static final Set<String> MESH_KEYS =
+      Set.of("namespace", "services", "workloads", "resources");
   private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints");
   private static final Set<String> WORKLOAD_KEYS =
       Set.of("address", "app-port", "serves", "service-account", "proxy");
@@ -80,7 +81,8 @@ public final class HoconMeshReader {
     // endpoint, which is the entry that is wrong.
     for (HoconObject s : serviceBlocks) {
       ServiceConfig service = services.get(nameOf(s));
-      services.put(service.name(),
+      services.put(
+          service.name(),
           new ServiceConfig(service.name(), service.port(), endpoints(s, listeners)));
     }
 
@@ -88,9 +90,13 @@ public final class HoconMeshReader {
     Path dir = file.toAbsolutePath().getParent();
     for (HoconObject.Element e : mesh.list("resources")) {
       String written = mesh.asString(e.value(), e.path());
-      resources.add(new Resource(
-          written, dir.resolve(written).normalize(), e.path(), mesh.fileOf(e.value().origin()),
-          HoconObject.lineOf(e.value())));
+      resources.add(
+          new Resource(
+              written,
+              dir.resolve(written).normalize(),
+              e.path(),
+              mesh.fileOf(e.value().origin()),
+              HoconObject.lineOf(e.value())));
     }
     return new Mesh(namespace, services, workloads, resources);
   }
@@ -100,15 +106,21 @@ public final class HoconMeshReader {
     ConfigValue trellis = root.get("trellis");
     HoconObject top = new HoconObject(file, "", root);
     if (trellis == null) {
-      throw new MeshConfigException(file, -1, ROOT, "missing; mesh.conf must have a trellis.mesh { ... } block");
+      throw new MeshConfigException(
+          file, -1, ROOT, "missing; mesh.conf must have a trellis.mesh { ... } block");
     }
     HoconObject t = top.asObject(trellis, "trellis");
     ConfigValue mesh = t.object().get("mesh");
     if (mesh == null) {
-      throw new MeshConfigException(file, t.line(), ROOT,
+      throw new MeshConfigException(
+          file,
+          t.line(),
+          ROOT,
           "missing; mesh.conf must have a trellis.mesh { ... } block"
-              + Typos.closest("mesh", t.keys()).filter(k -> !k.equals("mesh"))
-                  .map(k -> " (found trellis." + k + ")").orElse(""));
+              + Typos.closest("mesh", t.keys())
+                  .filter(k -> !k.equals("mesh"))
+                  .map(k -> " (found trellis." + k + ")")
+                  .orElse(""));
     }
     return t.asObject(mesh, ROOT);
   }
@@ -138,7 +150,8 @@ public final class HoconMeshReader {
 
     String account = w.string("service-account", name);
     if (w.has("service-account")) {
-      checkName(w, w.value("service-account"), w.child("service-account"), Names::checkServiceAccount);
+      checkName(
+          w, w.value("service-account"), w.child("service-account"), Names::checkServiceAccount);
     }
 
     ProxyPorts proxy = proxy(w, address);
@@ -191,7 +204,8 @@ public final class HoconMeshReader {
       // not written: defaulted
     }
     ConfigOrigin origin = written != null ? written.origin() : w.object().origin();
-    listeners.claim(new Listeners.Claim(address, w.child(key), w.fileOf(origin), origin.lineNumber()));
+    listeners.claim(
+        new Listeners.Claim(address, w.child(key), w.fileOf(origin), origin.lineNumber()));
   }
 
   private static List<HostPort> endpoints(HoconObject s, Listeners listeners) {
@@ -208,8 +222,9 @@ public final class HoconMeshReader {
       if (!seen.add(Addresses.socketKey(hp))) {
         throw s.fail(e.value(), e.path(), hp + " is listed twice");
       }
-      listeners.check(new Listeners.Claim(
-          hp, e.path(), s.fileOf(e.value().origin()), HoconObject.lineOf(e.value())));
+      listeners.check(
+          new Listeners.Claim(
+              hp, e.path(), s.fileOf(e.value().origin()), HoconObject.lineOf(e.value())));
       out.add(hp);
     }
     return out;
@@ -249,17 +264,23 @@ public final class HoconMeshReader {
   }
 
   static String unknownService(String service, Set<String> services) {
-    return "unknown service \"" + service + "\""
-        + Typos.closest(service, services).map(s -> "; did you mean `" + s + "`?")
-            .orElse(services.isEmpty()
-                ? "; trellis.mesh.services is empty"
-                : "; known services: " + String.join(", ", services.stream().sorted().toList()));
+    return "unknown service \""
+        + service
+        + "\""
+        + Typos.closest(service, services)
+            .map(s -> "; did you mean `" + s + "`?")
+            .orElse(
+                services.isEmpty()
+                    ? "; trellis.mesh.services is empty"
+                    : "; known services: "
+                        + String.join(", ", services.stream().sorted().toList()));
   }
 
   /** Turns a HOCON syntax or substitution error into the same shape of message. */
   public MeshConfigException syntax(ConfigException e) {
     int line = e.origin() == null ? -1 : e.origin().lineNumber();
-    Path at = e.origin() != null && e.origin().filename() != null ? Path.of(e.origin().filename()) : file;
+    Path at =
+        e.origin() != null && e.origin().filename() != null ? Path.of(e.origin().filename()) : file;
     String reason = e.getMessage();
     // typesafe-config prefixes "<origin>: <line>: "; the location is ours to print.
     int cut = reason.indexOf(": ", reason.indexOf(": ") + 2);

@@ -104,7 +104,8 @@ public record HoconObject(Path file, String path, ConfigObject object) {
     }
     ConfigValue v = value(key);
     if (v.valueType() != ConfigValueType.LIST) {
-      String hint = v.valueType() == ConfigValueType.STRING ? "; write [" + v.unwrapped() + "]" : "";
+      String hint =
+          v.valueType() == ConfigValueType.STRING ? "; write [" + v.unwrapped() + "]" : "";
       throw fail(v, child(key), "expected a list [ ... ], got " + describe(v) + hint);
     }
     List<Element> out = new ArrayList<>();
@@ -131,7 +132,8 @@ public record HoconObject(Path file, String path, ConfigObject object) {
   }
 
   public MeshConfigException fail(ConfigOrigin origin, String keyPath, String reason) {
-    return new MeshConfigException(fileOf(origin), origin == null ? -1 : origin.lineNumber(), keyPath, reason);
+    return new MeshConfigException(
+        fileOf(origin), origin == null ? -1 : origin.lineNumber(), keyPath, reason);
   }
 
   /** The file an origin names: an included file's own name, else the file being loaded. */

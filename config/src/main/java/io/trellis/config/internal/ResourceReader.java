@@ -33,11 +33,13 @@ public final class ResourceReader {
 
   static final String SERVICE_PROFILE = "ServiceProfile";
   static final String TRAFFIC_SPLIT = "TrafficSplit";
-  private static final Map<String, Set<String>> API_VERSIONS = Map.of(
-      SERVICE_PROFILE, Set.of("linkerd.io/v1alpha2"),
-      TRAFFIC_SPLIT, Set.of("split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2"));
+  private static final Map<String, Set<String>> API_VERSIONS =
+      Map.of(
+          SERVICE_PROFILE, Set.of("linkerd.io/v1alpha2"),
+          TRAFFIC_SPLIT, Set.of("split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2"));
   // status is what `kubectl get -o yaml` adds; it is accepted so such output loads unchanged.
-  private static final Set<String> TOP_KEYS = Set.of("apiVersion", "kind", "metadata", "spec", "status");
+  private static final Set<String> TOP_KEYS =
+      Set.of("apiVersion", "kind", "metadata", "spec", "status");
 
   private final HoconMeshReader.Mesh mesh;
   private final List<ServiceProfile> profiles = new ArrayList<>();
@@ -83,8 +85,8 @@ public final class ResourceReader {
           .sorted()
           .toList();
     } catch (IOException e) {
-      throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
-          "cannot list " + path + ": " + e.getMessage(), e);
+      throw new MeshConfigException(
+          r.confFile(), r.line(), r.keyPath(), "cannot list " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -93,11 +95,13 @@ public final class ResourceReader {
     try {
       text = Files.readString(path, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
-          "cannot read " + path + ": " + e.getMessage(), e);
+      throw new MeshConfigException(
+          r.confFile(), r.line(), r.keyPath(), "cannot read " + path + ": " + e.getMessage(), e);
     }
-    Iterator<Node> documents = new Yaml(new SafeConstructor(new LoaderOptions()))
-        .composeAll(new StringReader(text)).iterator();
+    Iterator<Node> documents =
+        new Yaml(new SafeConstructor(new LoaderOptions()))
+            .composeAll(new StringReader(text))
+            .iterator();
     while (true) {
       Node doc;
       try {
@@ -107,10 +111,16 @@ public final class ResourceReader {
         doc = documents.next();
       } catch (MarkedYAMLException e) {
         int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : -1;
-        String context = e.getContext() == null ? ""
-            : e.getContext() + (e.getContextMark() == null ? ""
-                : " (from line " + (e.getContextMark().getLine() + 1) + ")") + ": ";
-        throw new MeshConfigException(file, line, "", "malformed YAML: " + context + e.getProblem(), e);
+        String context =
+            e.getContext() == null
+                ? ""
+                : e.getContext()
+                    + (e.getContextMark() == null
+                        ? ""
+                        : " (from line " + (e.getContextMark().getLine() + 1) + ")")
+                    + ": ";
+        throw new MeshConfigException(
+            file, line, "", "malformed YAML: " + context + e.getProblem(), e);
       } catch (YAMLException e) {
         throw new MeshConfigException(file, -1, "", "malformed YAML: " + e.getMessage(), e);
       }
@@ -125,24 +135,44 @@ public final class ResourceReader {
     String kind = doc.string("kind");
     Set<String> versions = API_VERSIONS.get(kind);
     if (versions == null) {
-      throw doc.fail("kind", "unsupported kind \"" + kind + "\"; expected "
-          + String.join(" or ", API_VERSIONS.keySet().stream().sorted().toList()));
+      throw doc.fail(
+          "kind",
+          "unsupported kind \""
+              + kind
+              + "\"; expected "
+              + String.join(" or ", API_VERSIONS.keySet().stream().sorted().toList()));
     }
     String apiVersion = doc.string("apiVersion");
     if (!versions.contains(apiVersion)) {
-      throw doc.fail("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
-          + "; expected " + String.join(" or ", versions.stream().sorted().toList()));
+      throw doc.fail(
+          "apiVersion",
+          "unsupported apiVersion \""
+              + apiVersion
+              + "\" for "
+              + kind
+              + "; expected "
+              + String.join(" or ", versions.stream().sorted().toList()));
     }
     Metadata meta = Metadata.read(doc, mesh.namespace());
     if (kind.equals(SERVICE_PROFILE)) {
       ServiceProfile p = new ProfileReader(mesh).read(doc, meta);
       String service = p.name().substring(0, p.name().indexOf('.'));
-      claim(profileOf, service, doc, doc.map("metadata").required("name"), "metadata.name",
+      claim(
+          profileOf,
+          service,
+          doc,
+          doc.map("metadata").required("name"),
+          "metadata.name",
           SERVICE_PROFILE);
       profiles.add(p);
     } else {
       TrafficSplit s = new SplitReader(mesh).read(doc, meta, apiVersion);
-      claim(splitOf, s.service(), doc, doc.map("spec").required("service"), "spec.service",
+      claim(
+          splitOf,
+          s.service(),
+          doc,
+          doc.map("spec").required("service"),
+          "spec.service",
           TRAFFIC_SPLIT);
       splits.add(s);
     }
@@ -154,8 +184,16 @@ public final class ResourceReader {
     String here = doc.file().getFileName() + ":" + YamlMap.line(at);
     String previous = owners.putIfAbsent(service, here);
     if (previous != null) {
-      throw doc.fail(at, field, "service \"" + service + "\" already has a " + kind
-          + " (" + previous + "); merge them into one");
+      throw doc.fail(
+          at,
+          field,
+          "service \""
+              + service
+              + "\" already has a "
+              + kind
+              + " ("
+              + previous
+              + "); merge them into one");
     }
   }
 
@@ -166,8 +204,13 @@ public final class ResourceReader {
       String name = meta.string("name");
       String namespace = meta.optionalString("namespace").orElse(meshNamespace);
       if (!namespace.equals(meshNamespace)) {
-        throw meta.fail("namespace", "namespace \"" + namespace + "\" is not the mesh's namespace \""
-            + meshNamespace + "\" (trellis.mesh.namespace)");
+        throw meta.fail(
+            "namespace",
+            "namespace \""
+                + namespace
+                + "\" is not the mesh's namespace \""
+                + meshNamespace
+                + "\" (trellis.mesh.namespace)");
       }
       return new Metadata(name, namespace);
     }

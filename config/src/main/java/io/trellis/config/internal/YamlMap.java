@@ -39,8 +39,10 @@ public final class YamlMap {
       }
       NodeTuple previous = fields.put(key.getValue(), t);
       if (previous != null) {
-        throw fail(key, child(key.getValue()), "duplicate key; first set on line "
-            + line(previous.getKeyNode()));
+        throw fail(
+            key,
+            child(key.getValue()),
+            "duplicate key; first set on line " + line(previous.getKeyNode()));
       }
     }
   }
@@ -61,7 +63,9 @@ public final class YamlMap {
   public void allowOnly(Set<String> known) {
     for (Map.Entry<String, NodeTuple> e : fields.entrySet()) {
       if (!known.contains(e.getKey())) {
-        throw fail(e.getValue().getKeyNode(), child(e.getKey()),
+        throw fail(
+            e.getValue().getKeyNode(),
+            child(e.getKey()),
             Typos.unknownKey(e.getKey(), known.stream().sorted().toList()));
       }
     }
