@@ -181,4 +181,19 @@ class ServiceProfileLoadTest {
     assertEquals(1, mesh.profiles().size());
     assertEquals(1, mesh.splits().size());
   }
+
+  @Test
+  void yaml11Booleans() {
+    ServiceProfile p = load("""
+        apiVersion: linkerd.io/v1alpha2
+        kind: ServiceProfile
+        metadata: {name: web-svc.demo.svc.cluster.local}
+        spec:
+          routes:
+          - {name: a, condition: {method: GET}, isRetryable: yes}
+          - {name: b, condition: {method: GET}, isRetryable: Off}
+        """);
+    assertTrue(p.routes().get(0).retryable());
+    assertFalse(p.routes().get(1).retryable());
+  }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -123,7 +124,9 @@ public final class YamlMap {
     if (!n.get().getTag().equals(Tag.BOOL)) {
       throw fail(n.get(), child(key), "expected true or false, got " + describe(n.get()));
     }
-    return Boolean.parseBoolean(((ScalarNode) n.get()).getValue().toLowerCase());
+    // YAML 1.1 (snakeyaml, and Kubernetes' go-yaml) also spells booleans yes/no and on/off.
+    return Set.of("true", "yes", "on")
+        .contains(((ScalarNode) n.get()).getValue().toLowerCase(Locale.ROOT));
   }
 
   /** An integer written as a YAML int. */
