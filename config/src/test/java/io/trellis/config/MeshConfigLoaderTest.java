@@ -120,4 +120,34 @@ class MeshConfigLoaderTest {
     assertEquals("inline.conf:2: trellis.mesh.bogus: unknown key \"bogus\"; expected one of"
         + " namespace, resources, services, workloads", e.getMessage());
   }
+
+  @Test
+  void loadWithFilesListsEverythingToWatch() {
+    MeshFiles files = new MeshFiles(dir);
+    Path services = files.write("services.conf", "web-svc { port = 80 }\n");
+    Path profile = files.write("profiles/web.yaml", """
+        apiVersion: linkerd.io/v1alpha2
+        kind: ServiceProfile
+        metadata: {name: web-svc.default.svc.cluster.local}
+        spec: {routes: []}
+        """);
+    Path split = files.write("split.yaml", """
+        apiVersion: split.smi-spec.io/v1alpha2
+        kind: TrafficSplit
+        metadata: {name: s}
+        spec: {service: web-svc, backends: [{service: web-svc, weight: 1}]}
+        """);
+    Path conf = files.write("mesh.conf", """
+        trellis.mesh {
+          services { include "services.conf" }
+          resources = [profiles, split.yaml]
+        }
+        """);
+    LoadedMesh loaded = MeshConfigLoader.loadWithFiles(conf);
+    assertEquals(1, loaded.mesh().profiles().size());
+    assertEquals(
+        List.of(conf, services, dir.resolve("profiles"), split, profile).stream()
+            .map(p -> p.toAbsolutePath().normalize()).toList(),
+        loaded.files());
+  }
 }

@@ -2,6 +2,7 @@ package io.trellis.config.internal;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -274,6 +276,24 @@ public final class HoconMeshReader {
                     ? "; trellis.mesh.services is empty"
                     : "; known services: "
                         + String.join(", ", services.stream().sorted().toList()));
+  }
+
+  /** Every file that contributed a value to {@code config}: the file itself and its includes. */
+  public static Set<Path> filesOf(Config config) {
+    Set<Path> out = new LinkedHashSet<>();
+    collectFiles(config.root(), out);
+    return out;
+  }
+
+  private static void collectFiles(ConfigValue v, Set<Path> out) {
+    if (v.origin() != null && v.origin().filename() != null) {
+      out.add(Path.of(v.origin().filename()).toAbsolutePath().normalize());
+    }
+    if (v instanceof ConfigObject o) {
+      o.values().forEach(child -> collectFiles(child, out));
+    } else if (v instanceof ConfigList l) {
+      l.forEach(child -> collectFiles(child, out));
+    }
   }
 
   /** Turns a HOCON syntax or substitution error into the same shape of message. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +29,13 @@ import org.yaml.snakeyaml.nodes.Node;
  * services of the mesh, and no service has two profiles or two splits.
  */
 public final class ResourceReader {
-  /** Everything the resources declare, in the order listed. */
-  public record Resources(List<ServiceProfile> profiles, List<TrafficSplit> splits) {}
+  /**
+   * Everything the resources declare, in the order listed.
+   *
+   * @param files every path read: listed files, listed directories and the files in them
+   */
+  public record Resources(
+      List<ServiceProfile> profiles, List<TrafficSplit> splits, List<Path> files) {}
 
   static final String SERVICE_PROFILE = "ServiceProfile";
   static final String TRAFFIC_SPLIT = "TrafficSplit";
@@ -54,8 +60,10 @@ public final class ResourceReader {
 
   public static Resources readAll(HoconMeshReader.Mesh mesh) {
     ResourceReader reader = new ResourceReader(mesh);
-    Map<Path, String> listed = new HashMap<>();
+    Map<Path, String> listed = new LinkedHashMap<>();
+    List<Path> read = new ArrayList<>();
     for (HoconMeshReader.Resource r : mesh.resources()) {
+      read.add(r.path());
       for (Path file : filesOf(r)) {
         String previous = listed.putIfAbsent(file, r.keyPath());
         if (previous != null) {
@@ -66,7 +74,8 @@ public final class ResourceReader {
         reader.readFile(r, file, file.equals(r.path()) ? shown : shown.resolve(file.getFileName()));
       }
     }
-    return new Resources(reader.profiles, reader.splits);
+    listed.keySet().stream().filter(p -> !read.contains(p)).forEach(read::add);
+    return new Resources(reader.profiles, reader.splits, read);
   }
 
   /** The file itself, or every *.yaml and *.yml directly in a directory, by name. */
