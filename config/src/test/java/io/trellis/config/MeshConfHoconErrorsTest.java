@@ -417,4 +417,17 @@ class MeshConfHoconErrorsTest {
     assertAt(e, conf, 6, "trellis.mesh.workloads.web.service-account");
     assertEquals("expected a value, got null", e.reason());
   }
+
+  @Test
+  void ipv6WildcardTakesThePortEverywhere() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads {
+            web { address = "127.0.0.11", app-port = 8080, proxy { admin = "[::]:9000" } }
+            api { address = "127.0.0.12", app-port = 9000 }
+          }
+        }
+        """);
+    assertAt(e, conf, 4, "trellis.mesh.workloads.api.app-port");
+  }
 }

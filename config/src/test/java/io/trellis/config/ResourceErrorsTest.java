@@ -491,4 +491,52 @@ class ResourceErrorsTest {
     assertAt(e, dir.resolve("profiles/b.yml"), 5, "spec.backends");
     assertReason(e, "at least one backend");
   }
+
+  @Test
+  void splitMatchesAreRefusedNotIgnored() {
+    MeshConfigException e = fail("""
+        apiVersion: split.smi-spec.io/v1alpha2
+        kind: TrafficSplit
+        metadata: {name: web-split}
+        spec:
+          service: web-svc
+          matches:
+          - {kind: HTTPRouteGroup, name: canary-routes}
+          backends: [{service: web-svc, weight: 1}]
+        """);
+    assertAt(e, yaml, 7, "spec.matches");
+    assertReason(e, "not supported");
+  }
+
+  @Test
+  void aDocumentThatIsNotAMapping() {
+    MeshConfigException e = fail(PROFILE_HEAD + "spec: {routes: []}\n---\n- just\n- a list\n");
+    assertAt(e, yaml, 8, "");
+    assertReason(e, "expected a mapping");
+  }
+
+  @Test
+  void badOpaquePort() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          opaquePorts:
+            "3306": true
+            "99999": true
+        """);
+    assertAt(e, yaml, 9, "spec.opaquePorts.99999");
+  }
+
+  @Test
+  void statusWithNeitherMinNorMax() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          routes:
+          - name: list
+            condition: {method: GET}
+            responseClasses:
+            - condition: {status: {}}
+        """);
+    assertAt(e, yaml, 11, "spec.routes[0].responseClasses[0].condition.status");
+    assertReason(e, "needs min, max or both");
+  }
 }
