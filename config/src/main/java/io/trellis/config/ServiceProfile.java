@@ -73,9 +73,6 @@ public record ServiceProfile(
       return status >= 500 && status <= 599;
     }
 
-    public Optional<Duration> timeoutIfSet() {
-      return Optional.ofNullable(timeout);
-    }
   }
 
   /** Responses matching {@code condition} are failures when {@code failure} is set. */

@@ -9,7 +9,6 @@ import io.trellis.config.MeshConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,10 +43,6 @@ public record HoconObject(Path file, String path, ConfigObject object) {
       throw fail(v, child(key), "expected a value, got null");
     }
     return v;
-  }
-
-  public Optional<HoconObject> optionalObject(String key) {
-    return has(key) ? Optional.of(object(key)) : Optional.empty();
   }
 
   public HoconObject object(String key) {

@@ -72,10 +72,6 @@ public final class YamlMap {
     }
   }
 
-  public Set<String> keys() {
-    return fields.keySet();
-  }
-
   /** The value of {@code key}, absent when missing or explicitly null ("key:" or "key: null"). */
   public Optional<Node> get(String key) {
     NodeTuple t = fields.get(key);
