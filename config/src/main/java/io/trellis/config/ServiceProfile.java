@@ -72,7 +72,6 @@ public record ServiceProfile(
       }
       return status >= 500 && status <= 599;
     }
-
   }
 
   /** Responses matching {@code condition} are failures when {@code failure} is set. */
