@@ -1,6 +1,8 @@
 package io.trellis.discovery;
 
 import io.trellis.config.MeshConfig;
+import io.trellis.config.MeshConfigException;
+import io.trellis.config.MeshConfigLoader;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -74,10 +76,22 @@ public final class HoconMeshSource implements MeshUpdates, AutoCloseable {
   }
 
   /**
-   * Loads {@code meshConf} and starts watching it.
+   * Loads {@code meshConf} with {@link MeshConfigLoader} and starts watching it.
    *
    * @param pollInterval the longest an edit can go unnoticed when no file event arrives
-   * @param loader how to read a mesh ({@code io.trellis.config.MeshConfigLoader::load})
+   * @throws MeshConfigException when the initial file is invalid: a source never starts without a
+   *     valid mesh
+   * @throws IOException when no WatchService can be created
+   */
+  public static HoconMeshSource start(Path meshConf, Duration pollInterval) throws IOException {
+    return start(meshConf, pollInterval, MeshConfigLoader::load);
+  }
+
+  /**
+   * Loads {@code meshConf} with {@code loader} and starts watching it.
+   *
+   * @param pollInterval the longest an edit can go unnoticed when no file event arrives
+   * @param loader how to read a mesh (tests wrap {@link MeshConfigLoader#load} to observe loads)
    * @throws RuntimeException the loader's error when the initial file is invalid: a source never
    *     starts without a valid mesh
    * @throws IOException when no WatchService can be created

@@ -23,7 +23,7 @@ import java.util.zip.CRC32;
  * event or an edit keeps the same modification time.
  */
 final class WatchedFiles {
-  /** Where mesh.conf lists its resources (see io.trellis.config.MeshConfigLoader). */
+  /** Where mesh.conf lists its resource files (see {@link io.trellis.config.MeshConfigLoader}). */
   static final String RESOURCES = "trellis.mesh.resources";
 
   // Bounds: a fingerprint never reads more than this, however large or crowded the files get.

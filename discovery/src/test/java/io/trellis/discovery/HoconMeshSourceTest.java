@@ -1,6 +1,7 @@
 package io.trellis.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -9,15 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
+import io.trellis.config.MeshConfigException;
+import io.trellis.config.MeshConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,13 +45,28 @@ class HoconMeshSourceTest {
   }
 
   private static String mesh(String... webEndpoints) {
-    return "trellis.mesh {\n  namespace = demo\n  resources = [\"profiles\"]\n"
+    return "trellis.mesh {\n  namespace = demo\n  resources = [\"profiles/web.yaml\"]\n"
         + "  services.web { port = 80, endpoints = [" + String.join(", ", quoted(webEndpoints))
         + "] }\n}\n";
   }
 
   private static List<String> quoted(String... values) {
-    return java.util.Arrays.stream(values).map(v -> "\"" + v + "\"").toList();
+    return Arrays.stream(values).map(v -> "\"" + v + "\"").toList();
+  }
+
+  private static final String PROFILE =
+      "apiVersion: linkerd.io/v1alpha2\nkind: ServiceProfile\nmetadata:\n"
+          + "  name: web.demo.svc.cluster.local\n  namespace: demo\nspec:\n  routes:\n"
+          + "  - name: %s\n    condition:\n      method: GET\n      pathRegex: /%s\n";
+
+  private Path profile(String route) throws Exception {
+    Path profiles = Files.createDirectories(dir.resolve("profiles"));
+    return Files.writeString(profiles.resolve("web.yaml"), String.format(PROFILE, route, route));
+  }
+
+  @BeforeEach
+  void profile() throws Exception {
+    profile("list");
   }
 
   private Path write(String text) throws Exception {
@@ -75,7 +95,7 @@ class HoconMeshSourceTest {
   @Test
   void anEditIsPublished() throws Exception {
     Path file = write(mesh("10.0.0.1:8080"));
-    start(file, TemporaryMeshLoader::load);
+    start(file, MeshConfigLoader::load);
     assertEquals(List.of(new HostPort("10.0.0.1", 8080)), web(next()));
 
     write(mesh("10.0.0.1:8080", "10.0.0.2:8080"));
@@ -87,12 +107,13 @@ class HoconMeshSourceTest {
   @Test
   void anInvalidEditKeepsTheLastValidSnapshot() throws Exception {
     Path file = write(mesh("10.0.0.1:8080"));
-    start(file, TemporaryMeshLoader::load);
+    start(file, MeshConfigLoader::load);
     MeshConfig valid = next();
 
     write("trellis.mesh { namespace = demo, services.web { port = 80, endpoints = [\"nope\"");
     RuntimeException failure = failures.poll(DEADLINE_S, TimeUnit.SECONDS);
     assertNotNull(failure, "the invalid edit was not reported");
+    assertInstanceOf(MeshConfigException.class, failure);
     assertTrue(failure.getMessage().contains("mesh.conf"), failure.getMessage());
     assertSame(valid, source.current());
     assertTrue(source.lastFailure().isPresent());
@@ -107,7 +128,7 @@ class HoconMeshSourceTest {
   void anEditThatKeepsTheModificationTimeIsStillSeen() throws Exception {
     Path file = write(mesh("10.0.0.1:8080"));
     FileTime before = Files.getLastModifiedTime(file);
-    start(file, TemporaryMeshLoader::load);
+    start(file, MeshConfigLoader::load);
     next();
 
     write(mesh("10.0.0.9:8080")); // same length, same mtime: only the checksum differs
@@ -117,24 +138,33 @@ class HoconMeshSourceTest {
 
   @Test
   void editingAListedResourceReloads() throws Exception {
-    Path profiles = Files.createDirectories(dir.resolve("profiles"));
-    Files.writeString(profiles.resolve("web.yaml"), "kind: ServiceProfile\n");
     Path file = write(mesh("10.0.0.1:8080"));
-    BlockingQueue<Path> loads = new LinkedBlockingQueue<>();
-    start(file, f -> {
-      loads.add(f);
-      return TemporaryMeshLoader.load(f);
-    });
-    assertNotNull(loads.poll(DEADLINE_S, TimeUnit.SECONDS)); // the initial load
+    start(file, MeshConfigLoader::load);
+    assertEquals(1, next().profiles().size());
 
-    Files.writeString(profiles.resolve("web.yaml"), "kind: ServiceProfile\nmetadata: {}\n");
-    assertEquals(file.toAbsolutePath(), loads.poll(DEADLINE_S, TimeUnit.SECONDS));
+    profile("detail");
+    MeshConfig edited = next();
+    assertEquals(1, edited.profiles().size());
+    assertEquals(edited, source.current());
+  }
+
+  @Test
+  void anInvalidResourceKeepsTheLastValidSnapshot() throws Exception {
+    Path file = write(mesh("10.0.0.1:8080"));
+    start(file, MeshConfigLoader::load);
+    MeshConfig valid = next();
+
+    Files.writeString(dir.resolve("profiles/web.yaml"), "kind: ServiceProfile\nspec: [");
+    RuntimeException failure = failures.poll(DEADLINE_S, TimeUnit.SECONDS);
+    assertNotNull(failure, "the invalid edit was not reported");
+    assertTrue(failure.getMessage().contains("web.yaml"), failure.getMessage());
+    assertSame(valid, source.current());
   }
 
   @Test
   void anInvalidInitialFileFailsTheStart() throws Exception {
     Path file = write("trellis.mesh { namespace = ");
-    assertThrows(IllegalArgumentException.class,
-        () -> HoconMeshSource.start(file, POLL, TemporaryMeshLoader::load));
+    assertThrows(MeshConfigException.class,
+        () -> HoconMeshSource.start(file, POLL, MeshConfigLoader::load));
   }
 }

@@ -32,16 +32,16 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
   /** Reply to the parent once started: publish {@code handle}. */
   public record Started(Endpoint endpoint, EndpointHandle handle, ActorRef<Command> endpointActor) {}
 
-  // Signals from the meter (package-private: sent by MeteredEndpoint, not by other actors).
-  record Drained() implements Command {}
+  // Signals from the meter, on transitions only (see ActorSignals).
+  private record Drained() implements Command {}
 
-  record FailingChanged(boolean failing) implements Command {}
+  private record FailingChanged(boolean failing) implements Command {}
 
   private enum DrainTimedOut implements Command {
     INSTANCE
   }
 
-  /** Turns the meter's transitions into messages; it also names the handle's owner. */
+  /** Turns the meter's transitions into messages; it also names the handle's owner (tests). */
   record ActorSignals(ActorRef<Command> actor) implements MeteredEndpoint.Signals {
     @Override
     public void failingChanged(boolean failing) {
