@@ -43,7 +43,8 @@ final class TestApp implements AutoCloseable {
             com.typesafe.config.ConfigFactory.parseString(
                     "pekko.http.server.enable-http2 = on\n"
                         + "pekko.http.server.preview.enable-http2 = on\n"
-                        + "pekko.http.server.request-timeout = off\n")
+                        + "pekko.http.server.request-timeout = off\n"
+                        + "pekko.http.server.parsing.max-header-count = 200\n")
                 .withFallback(system.settings().config()));
     ServerBinding binding =
         Http.get(system)

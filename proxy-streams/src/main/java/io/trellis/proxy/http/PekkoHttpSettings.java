@@ -3,6 +3,7 @@ package io.trellis.proxy.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.trellis.proxy.ProxySettings;
+import io.trellis.proxy.errors.MalformedRequests;
 import java.time.Duration;
 import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
@@ -49,6 +50,7 @@ public final class PekkoHttpSettings {
             + "    max-chunk-size = " + s.maxChunkSize() + "\n"
             + "    illegal-header-warnings = off\n"
             + "    error-logging-verbosity = simple\n"
+            + "    error-handler = \"" + MalformedRequests.class.getName() + "\"\n"
             + "  }\n"
             + "  http2 {\n"
             + http2(s.http2())
