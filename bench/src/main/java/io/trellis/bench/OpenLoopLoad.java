@@ -46,6 +46,7 @@ public final class OpenLoopLoad {
   private Path histOut;
   private int prime = 20000;
   private long spinUs = 0;
+  private double primeMaxS = 10;
 
   // ---- state, owned by the I/O thread unless noted ----
   private final ConcurrentLinkedQueue<Long> released = new ConcurrentLinkedQueue<>(); // timer -> io
@@ -95,10 +96,11 @@ public final class OpenLoopLoad {
         case "--hist-out" -> { histOut = Path.of(v); i++; }
         case "--prime" -> { prime = Integer.parseInt(v); i++; }
         case "--spin-us" -> { spinUs = Long.parseLong(v); i++; }
+        case "--prime-max-s" -> { primeMaxS = Double.parseDouble(v); i++; }
         default -> {
           System.err.println("usage: OpenLoopLoad --target HOST:PORT [--host-header H] [--path P]"
               + " --rate RPS --duration S [--warmup S] [--connections N] [--drain S]"
-              + " [--hist-out FILE] [--prime N]");
+              + " [--hist-out FILE] [--prime N] [--prime-max-s S] [--spin-us N]");
           System.exit(2);
         }
       }
@@ -170,13 +172,20 @@ public final class OpenLoopLoad {
     measureToNs = Long.MIN_VALUE;
     long now = System.nanoTime();
     for (int i = 0; i < prime; i++) pending.addLast(now);
-    long deadline = now + 30_000_000_000L;
-    while ((!pending.isEmpty() || idle.size() < connectionsOpen()) && System.nanoTime() < deadline) {
+    // Bounded in time too: through a slow (or cold) proxy the burst must not eat the run's budget.
+    long deadline = now + (long) (primeMaxS * 1e9);
+    while (!pending.isEmpty() && System.nanoTime() < deadline) {
       dispatch();
       selector.select(10);
       handleKeys();
     }
     pending.clear();
+    // Let the requests still in flight finish, so the measured run starts with idle connections.
+    long settle = System.nanoTime() + 5_000_000_000L;
+    while (idle.size() < connectionsOpen() && System.nanoTime() < settle) {
+      selector.select(10);
+      handleKeys();
+    }
     LockSupport.parkNanos(300_000_000L); // let queued compilations finish before measuring
   }
 
