@@ -277,7 +277,9 @@ def main():
 
     commit = (sh(f"git -C {a.root} rev-parse --short HEAD") or None)
     commit = commit.stdout.strip() if commit else ""
-    dirty = sh(f"git -C {a.root} status --porcelain --untracked-files=no")
+    # The run's own outputs do not make the measured code dirty.
+    dirty = sh(f"git -C {a.root} status --porcelain --untracked-files=no -- . "
+               "':!bench/RESULTS.md' ':!bench/results'")
     if dirty and dirty.stdout.strip():
         commit += "-dirty"
 
