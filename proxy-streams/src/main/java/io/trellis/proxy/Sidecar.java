@@ -31,6 +31,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.japi.function.Function;
 
 /**
  * A workload's sidecar proxy: the composition root. It builds the outbound and inbound request
@@ -121,7 +122,7 @@ public final class Sidecar {
         bind(http, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
-            .bind((org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>) admin::handle)
+            .bind(handler(admin::handle))
             .toCompletableFuture();
     return CompletableFuture.allOf(out, in, adm)
         .whenComplete(
@@ -155,10 +156,14 @@ public final class Sidecar {
       HttpService service) {
     return http.newServerAt(at.host(), at.port())
         .withSettings(settings)
-        .bind(
-            (org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>)
-                request -> service.serve(request, Exchange.of(direction, request)))
+        .bind(handler(request -> service.serve(request, Exchange.of(direction, request))))
         .toCompletableFuture();
+  }
+
+  /** Names the handler type: {@code ServerBuilder.bind} is overloaded for lambdas. */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> handler(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+    return handler;
   }
 
   public InetSocketAddress outboundAddress() {
