@@ -39,7 +39,9 @@ public record ProxySettings(
   /** HTTP/2 stream limit and flow-control windows. */
   public record Http2(int maxConcurrentStreams, long connectionWindow, long streamWindow) {}
 
-  /** Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf. */
+  /**
+   * Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf.
+   */
   public static ProxySettings fromConfig(Config root) {
     Config c = root.getConfig("trellis.proxy");
     Config server = c.getConfig("server");

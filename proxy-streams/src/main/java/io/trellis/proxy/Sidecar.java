@@ -61,9 +61,9 @@ public final class Sidecar {
   }
 
   /**
-   * The outbound path: from the app to a mesh service or, for any other authority, to egress.
-   * Seams for later stages: traffic splits in routing (logical service to concrete backend),
-   * per-route timeouts and budgeted retries between routing and balancing, tap around metrics.
+   * The outbound path: from the app to a mesh service or, for any other authority, to egress. Seams
+   * for later stages: traffic splits in routing (logical service to concrete backend), per-route
+   * timeouts and budgeted retries between routing and balancing, tap around metrics.
    */
   static HttpService outbound(
       Supplier<MeshConfig> mesh,
@@ -71,27 +71,38 @@ public final class Sidecar {
       Upstreams upstreams,
       HttpMetrics metrics,
       ProxySettings settings) {
-    return Forward.to(upstreams) // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection
-        .push(Balance.over(destinations, settings.outbound().failFastTimeout())) // pick an endpoint (p2c over Peak-EWMA), waiting up to fail-fast for one
-        .push(Route.byAuthority(mesh)) // Host / :authority names a mesh service, else egress to host:port
-        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
-        .push(Rescue.errors()) // typed failures become 502/503/504 (gRPC: a status in trailers-only)
-        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+    Duration failFast = settings.outbound().failFastTimeout();
+    // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection, in the protocol received
+    return Forward.to(upstreams)
+        // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
+        .push(Balance.over(destinations, failFast))
+        // Host / :authority names a mesh service; any other authority is egress to host:port
+        .push(Route.byAuthority(mesh))
+        // drop connection-scoped headers, both ways
+        .push(HopByHop.strip())
+        // typed failures become 502/503/504 (gRPC: a status in a trailers-only response)
+        .push(Rescue.errors())
+        // request_total, response_total, response_latency_ms
+        .push(RecordMetrics.with(metrics));
   }
 
   /** The inbound path: from anyone to this workload's app, in the protocol received. */
-  static HttpService inbound(
-      WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
-    return Forward.to(upstreams) // send to the app over its HTTP/1.1 pool or HTTP/2 connection
-        .push(Route.toApp(workload.app())) // every request goes to the app
-        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
-        .push(Rescue.errors()) // typed failures become 502/504 (gRPC: a status in trailers-only)
-        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+  static HttpService inbound(WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
+    // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
+    return Forward.to(upstreams)
+        // every request goes to the app
+        .push(Route.toApp(workload.app()))
+        // drop connection-scoped headers, both ways
+        .push(HopByHop.strip())
+        // typed failures become 502/504 (gRPC: a status in a trailers-only response)
+        .push(Rescue.errors())
+        // request_total, response_total, response_latency_ms
+        .push(RecordMetrics.with(metrics));
   }
 
   /**
-   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are
-   * bound; from then on {@code /ready} answers 200.
+   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are bound;
+   * from then on {@code /ready} answers 200.
    *
    * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
    */
@@ -107,8 +118,7 @@ public final class Sidecar {
         new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
     Upstreams inboundClients =
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
-    ServerSettings serverSettings =
-        PekkoHttpSettings.server(settings, system.settings().config());
+    ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
     HttpService outbound = outbound(mesh, destinations, outboundClients, metrics, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics);
@@ -149,11 +159,7 @@ public final class Sidecar {
   }
 
   private static CompletableFuture<ServerBinding> bind(
-      Http http,
-      HostPort at,
-      ServerSettings settings,
-      Direction direction,
-      HttpService service) {
+      Http http, HostPort at, ServerSettings settings, Direction direction, HttpService service) {
     return http.newServerAt(at.host(), at.port())
         .withSettings(settings)
         .bind(handler(request -> service.serve(request, Exchange.of(direction, request))))
@@ -178,9 +184,7 @@ public final class Sidecar {
     return admin;
   }
 
-  /**
-   * Stops accepting connections and lets requests in flight finish for up to {@code deadline}.
-   */
+  /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     CompletableFuture<?>[] terminated =
         bindings.stream()

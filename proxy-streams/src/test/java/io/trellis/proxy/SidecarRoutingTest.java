@@ -47,8 +47,10 @@ class SidecarRoutingTest extends SidecarTestKit {
 
   @Test
   void hostFormsOfTheSameServiceReachIt() {
-    for (String authority : List.of("api:8080", "api.demo:8080", "api.demo.svc.cluster.local:8080")) {
-      HttpResponse response = h1(client.outboundAddress(), HttpRequest.GET("http://" + authority + "/"));
+    for (String authority :
+        List.of("api:8080", "api.demo:8080", "api.demo.svc.cluster.local:8080")) {
+      HttpResponse response =
+          h1(client.outboundAddress(), HttpRequest.GET("http://" + authority + "/"));
       assertTrue(body(response).startsWith("api "), authority);
     }
   }

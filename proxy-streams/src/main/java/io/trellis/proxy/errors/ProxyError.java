@@ -55,7 +55,8 @@ public final class ProxyError extends RuntimeException {
   }
 
   public static ProxyError connectRefused(HostPort endpoint, Throwable cause) {
-    return new ProxyError(Kind.CONNECT_REFUSED, "endpoint " + endpoint + ": connection refused", cause);
+    return new ProxyError(
+        Kind.CONNECT_REFUSED, "endpoint " + endpoint + ": connection refused", cause);
   }
 
   public static ProxyError connectTimeout(HostPort endpoint, Duration timeout, Throwable cause) {

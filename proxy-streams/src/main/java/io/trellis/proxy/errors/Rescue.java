@@ -18,8 +18,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The one place where failures become responses (as linkerd2-proxy's {@code errors::respond}).
- * Every stage below fails with a {@link ProxyError} that says what failed and why; this stage
- * picks the status:
+ * Every stage below fails with a {@link ProxyError} that says what failed and why; this stage picks
+ * the status:
  *
  * <pre>
  *   kind             HTTP  gRPC (HTTP 200, trailers-only)
@@ -112,9 +112,7 @@ public final class Rescue implements HttpService {
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withHeaders(headers)
-        .withEntity(
-            HttpEntities.create(
-GRPC, ByteString.emptyByteString()));
+        .withEntity(HttpEntities.create(GRPC, ByteString.emptyByteString()));
   }
 
   /** grpc-message is percent-encoded (gRPC over HTTP/2 spec): keep printable ASCII but '%'. */

@@ -20,32 +20,35 @@ public final class Route {
    * is to its host and port. The mesh is read per request, so edits apply to the next request.
    */
   public static HttpService.Layer byAuthority(Supplier<MeshConfig> mesh) {
-    return next -> (request, exchange) -> {
-      String authority = exchange.authority();
-      if (authority.isEmpty()) {
-        return CompletableFuture.failedFuture(ProxyError.noAuthority());
-      }
-      Optional<ServiceRef> service = mesh.get().resolve(authority, 80);
-      if (service.isPresent()) {
-        exchange.service(service.get());
-      } else {
-        exchange.endpoint(egress(request));
-      }
-      return next.serve(request, exchange);
-    };
+    return next ->
+        (request, exchange) -> {
+          String authority = exchange.authority();
+          if (authority.isEmpty()) {
+            return CompletableFuture.failedFuture(ProxyError.noAuthority());
+          }
+          Optional<ServiceRef> service = mesh.get().resolve(authority, 80);
+          if (service.isPresent()) {
+            exchange.service(service.get());
+          } else {
+            exchange.endpoint(egress(request));
+          }
+          return next.serve(request, exchange);
+        };
   }
 
   /** Inbound: every request goes to the workload's app. */
   public static HttpService.Layer toApp(HostPort app) {
     Endpoint endpoint = new Endpoint(app, null, null);
-    return next -> (request, exchange) -> {
-      exchange.endpoint(endpoint);
-      return next.serve(request, exchange);
-    };
+    return next ->
+        (request, exchange) -> {
+          exchange.endpoint(endpoint);
+          return next.serve(request, exchange);
+        };
   }
 
   private static Endpoint egress(HttpRequest request) {
     var uri = request.getUri().asScala();
-    return new Endpoint(new HostPort(uri.authority().host().address(), uri.effectivePort()), null, null);
+    return new Endpoint(
+        new HostPort(uri.authority().host().address(), uri.effectivePort()), null, null);
   }
 }
