@@ -34,6 +34,7 @@ public record ProxySettings(
       int queueSize,
       Duration responseSubscriptionTimeout,
       long maxChunkSize,
+      Duration connectBackoffMax,
       Http2 http2) {}
 
   /** HTTP/2 stream limit and flow-control windows. */
@@ -63,6 +64,7 @@ public record ProxySettings(
             client.getInt("queue-size"),
             client.getDuration("response-subscription-timeout"),
             client.getBytes("max-chunk-size"),
+            client.getDuration("connect-backoff-max"),
             http2(client.getConfig("http2"))),
         c.getDuration("metrics.tick-interval"));
   }

@@ -21,6 +21,7 @@ import io.trellis.proxy.metrics.RecordMetrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -66,18 +67,20 @@ public final class Sidecar {
    * timeouts and budgeted retries between routing and balancing, tap around metrics.
    */
   static HttpService outbound(
+      WorkloadConfig workload,
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       Upstreams upstreams,
       HttpMetrics metrics,
       ProxySettings settings) {
     Duration failFast = settings.outbound().failFastTimeout();
+    Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
     // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection, in the protocol received
     return Forward.to(upstreams)
         // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
         .push(Balance.over(destinations, failFast))
         // Host / :authority names a mesh service; any other authority is egress to host:port
-        .push(Route.byAuthority(mesh))
+        .push(Route.byAuthority(mesh, self))
         // drop connection-scoped headers, both ways
         .push(HopByHop.strip())
         // typed failures become 502/503/504 (gRPC: a status in a trailers-only response)
@@ -120,7 +123,8 @@ public final class Sidecar {
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
-    HttpService outbound = outbound(mesh, destinations, outboundClients, metrics, settings);
+    HttpService outbound =
+        outbound(workload, mesh, destinations, outboundClients, metrics, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics);
     Readiness readiness = new Readiness();
     AdminServer admin = new AdminServer(readiness::ready);

@@ -95,4 +95,13 @@ class SidecarRoutingTest extends SidecarTestKit {
     String body = body(h2(client.outboundAddress(), request));
     assertTrue(body.contains("te: trailers"), body);
   }
+
+  @Test
+  void requestForTheProxyItselfIsRefusedNotLooped() {
+    var self = client.outboundAddress();
+    HttpResponse response =
+        h1(self, HttpRequest.GET("http://" + self.getHostString() + ":" + self.getPort() + "/"));
+    assertEquals(502, response.status().intValue());
+    assertTrue(body(response).contains("is this proxy"));
+  }
 }

@@ -16,6 +16,8 @@ public final class ProxyError extends RuntimeException {
   public enum Kind {
     /** The request names no authority to route by. */
     NO_AUTHORITY,
+    /** The request's authority is this proxy's own listener. */
+    LOOP,
     /** The service had no endpoint within the fail-fast timeout. */
     NO_ENDPOINTS,
     /** The endpoint's request queue is full. */
@@ -41,6 +43,11 @@ public final class ProxyError extends RuntimeException {
 
   public static ProxyError noAuthority() {
     return new ProxyError(Kind.NO_AUTHORITY, "request has no authority (Host or :authority)", null);
+  }
+
+  public static ProxyError loop(HostPort self) {
+    return new ProxyError(
+        Kind.LOOP, "authority " + self + " is this proxy: refusing to loop", null);
   }
 
   public static ProxyError noEndpoints(ServiceRef service, Duration waited) {

@@ -24,6 +24,7 @@ import org.apache.pekko.util.ByteString;
  * <pre>
  *   kind             HTTP  gRPC (HTTP 200, trailers-only)
  *   NO_AUTHORITY     400   INTERNAL (13)
+ *   LOOP             502   UNAVAILABLE (14)
  *   NO_ENDPOINTS     504   DEADLINE_EXCEEDED (4)
  *   LOAD_SHED        503   UNAVAILABLE (14)
  *   CONNECT_REFUSED  502   UNAVAILABLE (14)
@@ -81,7 +82,7 @@ public final class Rescue implements HttpService {
       case NO_AUTHORITY -> StatusCodes.BAD_REQUEST;
       case NO_ENDPOINTS, CONNECT_TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
       case LOAD_SHED -> StatusCodes.SERVICE_UNAVAILABLE;
-      case CONNECT_REFUSED, ENDPOINT_IO -> StatusCodes.BAD_GATEWAY;
+      case LOOP, CONNECT_REFUSED, ENDPOINT_IO -> StatusCodes.BAD_GATEWAY;
     };
   }
 
@@ -92,7 +93,7 @@ public final class Rescue implements HttpService {
     return switch (kind) {
       case NO_AUTHORITY -> 13;
       case NO_ENDPOINTS, CONNECT_TIMEOUT -> 4;
-      case LOAD_SHED, CONNECT_REFUSED, ENDPOINT_IO -> 14;
+      case LOOP, LOAD_SHED, CONNECT_REFUSED, ENDPOINT_IO -> 14;
     };
   }
 

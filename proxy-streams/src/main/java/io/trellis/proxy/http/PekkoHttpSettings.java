@@ -89,6 +89,7 @@ public final class PekkoHttpSettings {
                 .formatted(
                     client.h1MaxConnections(),
                     powerOfTwoAtLeast(client.queueSize()),
+                    client.connectBackoffMax().toMillis(),
                     client.idleTimeout().toMillis(),
                     client.responseSubscriptionTimeout().toMillis());
     return ConnectionPoolSettings.create(ConfigFactory.parseString(overlay).withFallback(base));
