@@ -37,8 +37,12 @@ public record ProxySettings(
       Duration connectBackoffMax,
       Http2 http2) {}
 
-  /** HTTP/2 stream limit and flow-control windows. */
-  public record Http2(int maxConcurrentStreams, long connectionWindow, long streamWindow) {}
+  /** HTTP/2 stream limit, flow-control windows, and PINGs while streams are open. */
+  public record Http2(
+      int maxConcurrentStreams,
+      long connectionWindow,
+      long streamWindow,
+      Duration keepaliveInterval) {}
 
   /**
    * Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf.
@@ -77,6 +81,7 @@ public record ProxySettings(
     return new Http2(
         c.getInt("max-concurrent-streams"),
         c.getBytes("connection-window"),
-        c.getBytes("stream-window"));
+        c.getBytes("stream-window"),
+        c.getDuration("keepalive-interval"));
   }
 }

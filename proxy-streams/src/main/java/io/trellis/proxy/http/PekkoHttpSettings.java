@@ -127,9 +127,11 @@ public final class PekkoHttpSettings {
   }
 
   private static String http2(ProxySettings.Http2 h2) {
+    long ping = h2.keepaliveInterval().toMillis();
     return "max-concurrent-streams = %d, incoming-connection-level-buffer-size = %d, "
             .formatted(h2.maxConcurrentStreams(), h2.connectionWindow())
-        + "incoming-stream-level-buffer-size = %d".formatted(h2.streamWindow());
+        + "incoming-stream-level-buffer-size = %d, ping-interval = %dms, ping-timeout = %dms"
+            .formatted(h2.streamWindow(), ping, ping);
   }
 
   private static int powerOfTwoAtLeast(int n) {
