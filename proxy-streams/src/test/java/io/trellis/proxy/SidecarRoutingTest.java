@@ -104,4 +104,21 @@ class SidecarRoutingTest extends SidecarTestKit {
     assertEquals(502, response.status().intValue());
     assertTrue(body(response).contains("is this proxy"));
   }
+
+  @Test
+  void headResponsesKeepTheirHeadersAndHaveNoBody() {
+    HttpResponse response = h1(client.outboundAddress(), HttpRequest.HEAD("http://web/"));
+    assertEquals(200, response.status().intValue());
+    assertTrue(response.entity().getContentLengthOption().orElse(0) > 0);
+  }
+
+  @Test
+  void manyRequestsShareTheEndpointConnections() {
+    for (int i = 0; i < 10; i++) {
+      assertEquals(
+          200, h1(client.outboundAddress(), HttpRequest.GET("http://web/")).status().intValue());
+      assertEquals(
+          200, h2(client.outboundAddress(), HttpRequest.GET("http://web/")).status().intValue());
+    }
+  }
 }
