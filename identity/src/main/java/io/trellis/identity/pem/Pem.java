@@ -106,7 +106,8 @@ public final class Pem {
         if (object instanceof PrivateKeyInfo info) {
           found = converter.getPrivateKey(info);
         } else if (object instanceof PEMKeyPair pair) {
-          found = converter.getKeyPair(pair).getPrivate();
+          // Only the private part: the public key is optional in SEC1 and not needed.
+          found = converter.getPrivateKey(pair.getPrivateKeyInfo());
         } else if (object instanceof PKCS8EncryptedPrivateKeyInfo
             || object instanceof PEMEncryptedKeyPair) {
           throw new PemException(source, "the private key is encrypted; Trellis needs it "

@@ -25,7 +25,8 @@ public final class TlsContexts {
 
   /**
    * Resumed sessions skip certificate checks, so they must not outlive what was checked by
-   * much: a renewed bundle or an expiring leaf takes effect within this time.
+   * much: a new bundle or an expiring leaf takes effect within this time. (Clients made by
+   * {@link #clientEngine} never resume; this bounds other callers of {@link #context}.)
    */
   private static final Duration SESSION_TIMEOUT = Duration.ofMinutes(5);
 
@@ -81,11 +82,14 @@ public final class TlsContexts {
   /**
    * An engine for an outbound connection to a server that must prove {@code expected}.
    *
+   * <p>Made without a peer host on purpose: the JDK then neither caches nor resumes client
+   * sessions, so every outbound handshake verifies the server's certificate and identity in
+   * full. Mesh connections are pooled and long-lived; resumption would save little.
+   *
    * @param expected the server's identity, from discovery
-   * @param peerHost the address connected to (for session caching only; never verified)
    */
-  public SSLEngine clientEngine(IdentityName expected, String peerHost, int peerPort) {
-    SSLEngine engine = context.createSSLEngine(peerHost, peerPort);
+  public SSLEngine clientEngine(IdentityName expected) {
+    SSLEngine engine = context.createSSLEngine();
     engine.setUseClientMode(true);
     engine.setSSLParameters(clientParameters(expected));
     return engine;
