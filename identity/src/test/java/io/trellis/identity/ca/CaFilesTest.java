@@ -159,16 +159,18 @@ class CaFilesTest {
   }
 
   @Test
-  void encryptedKeysAreRefusedWithAHint() throws Exception {
-    var encryptor = new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(
-            org.bouncycastle.openssl.PKCS8Generator.AES_128_CBC)
-        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
-        .setIterationCount(16).setPassword("secret".toCharArray()).build();
-    var writer = new java.io.StringWriter();
-    try (var pem = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(writer)) {
-      pem.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(ca.issuer().key(), encryptor));
-    }
-    var e = assertThrows(PemException.class, () -> Pem.decodePrivateKey(writer.toString(), "issuer.key"));
+  void encryptedKeysAreRefusedWithAHint() {
+    // openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl pkcs8 -topk8 -v2 aes-128-cbc
+    String encrypted = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIHrMFYGCSqGSIb3DQEFDTBJMCgGCSqGSIb3DQEFDDAbBAghXDn/M2XobQIBATAM
+        BggqhkiG9w0CCQUAMB0GCWCGSAFlAwQBAgQQkTHUbq3EcVlWaRa1XAbjPASBkKdE
+        iSeShc9wQ8ok/vxrpjsvY7VKbyVISTMk7OPs1PzfPdfYyE9NCiaMuLSsozFmTS0u
+        ZcNS2abVcEnc7RzFIZpBtN3w0qrvnl5aeksyksttuiVOir/a+6BNoHe5UpOcfRLI
+        CvUbVfRc+tGVGxOFkWVQZN5eowD0D0MeJZ6GNH+jDVji0e/fmQc38V0lj6rUbQ==
+        -----END ENCRYPTED PRIVATE KEY-----
+        """;
+    var e = assertThrows(PemException.class, () -> Pem.decodePrivateKey(encrypted, "issuer.key"));
     assertTrue(e.getMessage().startsWith("issuer.key: "), e.getMessage());
     assertTrue(e.getMessage().contains("encrypted"), e.getMessage());
   }
