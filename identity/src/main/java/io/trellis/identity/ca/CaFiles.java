@@ -36,6 +36,14 @@ public record CaFiles(Path anchorCertificate, Path anchorKey, Path issuerCertifi
    * certificates, the issuer's key is P-256 and the issuer is signed by the anchor.
    */
   public Ca load(Clock clock) throws CaLoadException {
+    return load(clock, true);
+  }
+
+  /**
+   * @param requireValidIssuer false to accept an issuer that has expired (or is not valid yet),
+   *     so that a control plane can start, say so, and refuse CSRs with a clear reason
+   */
+  Ca load(Clock clock, boolean requireValidIssuer) throws CaLoadException {
     Instant now = clock.instant();
     X509Certificate anchorCert = readCertificate(anchorCertificate);
     requireCa(anchorCertificate, anchorCert, "trust anchor");
@@ -48,7 +56,9 @@ public record CaFiles(Path anchorCertificate, Path anchorKey, Path issuerCertifi
 
     X509Certificate issuerCert = readCertificate(issuerCertificate);
     requireCa(issuerCertificate, issuerCert, "issuer");
-    requireValid(issuerCertificate, issuerCert, "issuer", now);
+    if (requireValidIssuer) {
+      requireValid(issuerCertificate, issuerCert, "issuer", now);
+    }
     requireSignedBy(issuerCertificate, issuerCert, anchorCert, anchorCertificate);
     PrivateKey issuerPrivate = readKey(issuerKey);
     if (!EcKeys.isP256(issuerPrivate)) {

@@ -14,10 +14,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -55,8 +57,11 @@ public final class CaStore {
    *
    * @param created true when this call created a new CA (the control plane should say so)
    * @param directory where the CA lives
+   * @param warning a problem to log loudly that does not stop the control plane: an issuer that
+   *     has expired (CSRs are refused with ISSUER_EXPIRED until it is rotated)
    */
-  public record Loaded(Ca ca, TrustBundle bundle, boolean created, Path directory) {
+  public record Loaded(
+      Ca ca, TrustBundle bundle, boolean created, Path directory, Optional<String> warning) {
 
     /** A line for the control plane's log. */
     public String describe() {
@@ -92,7 +97,7 @@ public final class CaStore {
     } finally {
       deleteTree(tmp);
     }
-    return new Loaded(ca, ca.bundle(), true, dir);
+    return new Loaded(ca, ca.bundle(), true, dir, Optional.empty());
   }
 
   /** Loads and checks the CA of a state directory. */
@@ -117,7 +122,7 @@ public final class CaStore {
       requirePrivate(anchorKey);
     }
     Ca ca = new CaFiles(dir.resolve(ANCHOR_CRT), hasAnchorKey ? anchorKey : null,
-        dir.resolve(ISSUER_CRT), dir.resolve(ISSUER_KEY)).load(clock);
+        dir.resolve(ISSUER_CRT), dir.resolve(ISSUER_KEY)).load(clock, false);
     TrustBundle bundle = ca.bundle();
     Path bundleFile = dir.resolve(BUNDLE_CRT);
     if (Files.isRegularFile(bundleFile)) {
@@ -132,7 +137,14 @@ public final class CaStore {
                 + "refuse every certificate this CA issues");
       }
     }
-    return new Loaded(ca, bundle, false, dir);
+    Optional<String> warning = Optional.empty();
+    Instant now = clock.instant();
+    if (now.isAfter(ca.issuer().notAfter()) || now.isBefore(ca.issuer().notBefore())) {
+      warning = Optional.of("the identity issuer in " + dir.resolve(ISSUER_CRT) + " is not valid"
+          + " now (valid " + ca.issuer().notBefore() + " to " + ca.issuer().notAfter() + "):"
+          + " no proxy can get a certificate until it is rotated (see docs/identity.md)");
+    }
+    return new Loaded(ca, bundle, false, dir, warning);
   }
 
   /** Writes a whole CA and bundle (replacing what is there), e.g. after importing PEM files. */

@@ -48,6 +48,16 @@ class CaStoreTest {
   }
 
   @Test
+  void anExpiredIssuerStillLoadsWithAWarningSoTheControlPlaneCanSayWhy() throws Exception {
+    CaStore.ensureCa(state, CA.withIssuerLifetime(Duration.ofDays(1)), at(NOW));
+    CaStore.Loaded loaded = CaStore.ensureCa(state, CA, at(NOW.plus(Duration.ofDays(2))));
+    assertTrue(loaded.warning().orElseThrow().contains("no proxy can get a certificate until it is rotated"),
+        loaded.warning().toString());
+    assertTrue(CaStore.ensureCa(state, CA, at(NOW)).warning().isEmpty());
+    // And CaFiles (importing a CA) stays strict: tested in CaFilesTest.expiredIssuer.
+  }
+
+  @Test
   void aPartialCaIsReportedNotOverwritten() throws Exception {
     CaStore.ensureCa(state, CA, at(NOW));
     Files.delete(state.resolve("ca/issuer.key"));
