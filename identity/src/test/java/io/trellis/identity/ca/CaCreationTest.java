@@ -115,6 +115,6 @@ class CaCreationTest {
   static byte[] aki(X509Certificate cert) {
     byte[] ext = cert.getExtensionValue(Extension.authorityKeyIdentifier.getId());
     return AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets())
-        .getKeyIdentifier();
+        .getKeyIdentifierOctets();
   }
 }

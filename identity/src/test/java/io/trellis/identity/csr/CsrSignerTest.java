@@ -257,7 +257,7 @@ class CsrSignerTest {
 
   static byte[] aki(X509Certificate cert) {
     byte[] ext = cert.getExtensionValue(Extension.authorityKeyIdentifier.getId());
-    return AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+    return AuthorityKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifierOctets();
   }
 
 }
