@@ -377,8 +377,11 @@ public final class OpenLoopLoad {
     System.exit(1);
   }
 
-  /** One keep-alive connection with a minimal incremental HTTP/1.1 response parser. */
-  private static final class Conn {
+  /**
+   * One keep-alive connection with a minimal incremental HTTP/1.1 response parser. Package-private
+   * so the parser can be tested without sockets.
+   */
+  static final class Conn {
     final SocketChannel ch;
     final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
     boolean busy;
