@@ -79,7 +79,10 @@ def parse_h2load(text):
     if m:
         out["status_2xx"] = int(m.group(1))
     n = out.get("requests", 0)
-    if n and out.get("status_2xx", 0) < 0.99 * n:
+    if not n:
+        out["rps_including_errors"] = out.pop("rps")
+        out["error"] = "no request completed"
+    elif out.get("status_2xx", 0) < 0.99 * n:
         # A rate of error responses is no throughput figure: keep it aside.
         out["rps_including_errors"] = out.pop("rps")
         out["error"] = f"{n - out.get('status_2xx', 0)} of {n} responses not 2xx"
