@@ -387,7 +387,7 @@ def markdown(o, rates):
         h1 = (r.get("http1_max") or {})
         h2 = (r.get("http2_max") or {})
         h1s = fmt(h1.get("rps"), 0) if "rps" in h1 else h1.get("error", "-")
-        if h1.get("non2xx") or h1.get("socket_errors"):
+        if "rps" in h1 and (h1.get("non2xx") or h1.get("socket_errors")):
             h1s += f" ({h1.get('non2xx', 0)} non-2xx, {h1.get('socket_errors', 0)} socket errors)"
         h2s = fmt(h2.get("rps"), 0) if "rps" in h2 else (h2.get("error") or h2.get("status", "-"))
         if h2.get("failed"):
