@@ -60,8 +60,18 @@ public final class EchoService implements Echo {
   public Source<EchoReply, NotUsed> repeat(EchoRequest in) {
     Source<EchoReply, NotUsed> replies =
         Source.range(0, Math.max(0, in.getCount() - 1)).take(in.getCount()).map(i -> reply(in, i));
-    // A failure after the replies: the status travels in the trailers that end the stream.
-    return in.getFailWith() == 0 ? replies : replies.concat(Source.failed(failure(in)));
+    // A failure after the replies: the status travels in the trailers that end the stream. A
+    // stream failure overtakes elements still buffered in the server's own stages, so it waits
+    // a moment for the replies to leave first.
+    return in.getFailWith() == 0
+        ? replies
+        : replies.concat(
+            Source.single(in)
+                .initialDelay(java.time.Duration.ofMillis(300))
+                .map(
+                    req -> {
+                      throw failure(req);
+                    }));
   }
 
   @Override
