@@ -162,7 +162,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
 
   /** Spare addresses of this class's block beyond the workloads, n = 1, 2, ... */
   public String spareAddress(int n) {
-    return block.address(spec.workloads().size() + n);
+    return spec.spareAddress(block, n);
   }
 
   public LoopbackBlock block() {

@@ -5,19 +5,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The mesh a test wants, before addresses are known: services and workloads by name. Workload
  * addresses come from the class's {@link LoopbackBlock} (host numbers 1, 2, ... in the order
- * added); unmeshed endpoints are functions of the block for the same reason. Immutable: an edit
+ * added); unmeshed endpoints are functions of the block's spare addresses (those after the
+ * workloads: spare 1, 2, ...) for the same reason. Immutable: an edit
  * for a reload test returns a new spec.
  */
 public final class MeshSpec {
   public static final String NAMESPACE = "e2e";
   public static final int APP_PORT = 8080;
 
-  /** A service; {@code endpoints} are extra unmeshed addresses ("ip:port"). */
-  public record Service(String name, int port, Function<LoopbackBlock, List<String>> endpoints) {}
+  /** A service; {@code endpoints} maps spare address numbers to unmeshed "ip:port" endpoints. */
+  public record Service(String name, int port, Function<IntFunction<String>, List<String>> endpoints) {}
 
   /** A workload on host number {@code host} of the block; {@code app} says whether a backend runs. */
   public record Workload(String name, int host, List<String> serves, boolean app) {}
@@ -38,7 +40,7 @@ public final class MeshSpec {
     return service(name, b -> List.of());
   }
 
-  public MeshSpec service(String name, Function<LoopbackBlock, List<String>> endpoints) {
+  public MeshSpec service(String name, Function<IntFunction<String>, List<String>> endpoints) {
     MeshSpec next = copy();
     next.services.put(name, new Service(name, 80, endpoints));
     return next;
@@ -82,6 +84,11 @@ public final class MeshSpec {
         .orElseThrow(() -> new IllegalArgumentException("no workload serves " + service));
   }
 
+  /** Spare address {@code n} (1, 2, ...): the block's addresses after the workloads'. */
+  public String spareAddress(LoopbackBlock block, int n) {
+    return block.address(workloads.size() + n);
+  }
+
   /** mesh.conf text for this spec on {@code block}. */
   public String render(LoopbackBlock block) {
     StringBuilder out = new StringBuilder();
@@ -91,7 +98,7 @@ public final class MeshSpec {
     out.append("  services {\n");
     for (Service s : services.values()) {
       out.append("    ").append(s.name()).append(" { port = ").append(s.port());
-      List<String> endpoints = s.endpoints().apply(block);
+      List<String> endpoints = s.endpoints().apply(n -> spareAddress(block, n));
       if (!endpoints.isEmpty()) {
         out.append(", endpoints = ").append(quoted(endpoints));
       }
