@@ -1,0 +1,69 @@
+package io.trellis.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import io.trellis.config.internal.HoconMeshReader;
+import io.trellis.config.internal.ResourceReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Loads a mesh: {@code mesh.conf} (HOCON) and the ServiceProfile and TrafficSplit YAML files its
+ * {@code trellis.mesh.resources} lists. The first problem found fails the load with a {@link
+ * MeshConfigException} naming file, line and key path; nothing is silently dropped.
+ *
+ * <p>Substitutions inside the file are resolved, but system properties never override the mesh
+ * (unlike {@code ConfigFactory.load}): what the file says is what runs.
+ */
+public final class MeshConfigLoader {
+  private MeshConfigLoader() {}
+
+  /** Reads and validates {@code file} and every resource it lists. */
+  public static MeshConfig load(Path file) throws MeshConfigException {
+    if (!Files.isRegularFile(file)) {
+      throw new MeshConfigException(file, -1, "", Files.exists(file) ? "not a regular file" : "no such file");
+    }
+    HoconMeshReader reader = new HoconMeshReader(file);
+    Config config;
+    try {
+      config = ConfigFactory.parseFile(file.toFile(), options(file)).resolve();
+    } catch (ConfigException e) {
+      throw reader.syntax(e);
+    }
+    return build(file, reader, config);
+  }
+
+  /**
+   * Reads mesh.conf from text, for tests and tools. {@code origin} names the file in messages and
+   * anchors relative resource paths; it need not exist.
+   */
+  public static MeshConfig parse(String text, Path origin) throws MeshConfigException {
+    HoconMeshReader reader = new HoconMeshReader(origin);
+    Config config;
+    try {
+      config = ConfigFactory.parseString(text, options(origin).setOriginDescription(origin.toString()))
+          .resolve();
+    } catch (ConfigException e) {
+      throw reader.syntax(e);
+    }
+    return build(origin, reader, config);
+  }
+
+  private static ConfigParseOptions options(Path file) {
+    String name = file.getFileName().toString();
+    ConfigSyntax syntax = name.endsWith(".json") ? ConfigSyntax.JSON
+        : name.endsWith(".properties") ? ConfigSyntax.PROPERTIES : ConfigSyntax.CONF;
+    return ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(syntax);
+  }
+
+  private static MeshConfig build(Path file, HoconMeshReader reader, Config config) {
+    HoconMeshReader.Mesh mesh = reader.read(config);
+    ResourceReader.Resources resources = ResourceReader.readAll(mesh);
+    return new MeshConfig(
+        mesh.namespace(), mesh.services(), mesh.workloads(),
+        resources.profiles(), resources.splits(), file);
+  }
+}

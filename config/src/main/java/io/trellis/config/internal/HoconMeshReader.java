@@ -1,0 +1,273 @@
+package io.trellis.config.internal;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.trellis.config.HostPort;
+import io.trellis.config.MeshConfigException;
+import io.trellis.config.ProxyPorts;
+import io.trellis.config.ServiceConfig;
+import io.trellis.config.WorkloadConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the {@code trellis.mesh} block of a resolved HOCON config: namespace, services,
+ * workloads and the list of resource files. Other {@code trellis.*} sections (proxy settings and
+ * the like) may share the file and are not looked at.
+ */
+public final class HoconMeshReader {
+  public static final String ROOT = "trellis.mesh";
+
+  private static final Set<String> MESH_KEYS = Set.of("namespace", "services", "workloads", "resources");
+  private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints");
+  private static final Set<String> WORKLOAD_KEYS =
+      Set.of("address", "app-port", "serves", "service-account", "proxy");
+  private static final Set<String> PROXY_KEYS = Set.of("outbound", "inbound", "admin");
+
+  /** What mesh.conf says, before its resources are read. */
+  public record Mesh(
+      String namespace,
+      Map<String, ServiceConfig> services,
+      Map<String, WorkloadConfig> workloads,
+      List<Resource> resources) {}
+
+  /** A resources entry: the path as written, resolved against mesh.conf's directory. */
+  public record Resource(String written, Path path, String keyPath, Path confFile, int line) {
+    public MeshConfigException fail(String reason) {
+      return new MeshConfigException(confFile, line, keyPath, reason);
+    }
+  }
+
+  private final Path file;
+
+  public HoconMeshReader(Path file) {
+    this.file = file;
+  }
+
+  public Mesh read(Config config) {
+    HoconObject mesh = meshBlock(config);
+    mesh.allowOnly(MESH_KEYS);
+
+    String namespace = mesh.string("namespace", "default");
+    if (mesh.has("namespace")) {
+      checkName(mesh, mesh.value("namespace"), mesh.child("namespace"), Names::checkNamespace);
+    }
+
+    Map<String, ServiceConfig> services = new LinkedHashMap<>();
+    List<HoconObject> serviceBlocks = entries(mesh, "services");
+    for (HoconObject s : serviceBlocks) {
+      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
+      s.allowOnly(SERVICE_KEYS);
+    }
+
+    Listeners listeners = new Listeners();
+    Map<String, WorkloadConfig> workloads = new LinkedHashMap<>();
+    for (HoconObject w : entries(mesh, "workloads")) {
+      workloads.put(nameOf(w), workload(w, services.keySet(), listeners));
+    }
+
+    // Unmeshed endpoints are read last so that one sitting on a mesh listener is reported at the
+    // endpoint, which is the entry that is wrong.
+    for (HoconObject s : serviceBlocks) {
+      String name = nameOf(s);
+      services.put(name, new ServiceConfig(name, s.port("port"), endpoints(s, listeners)));
+    }
+
+    List<Resource> resources = new ArrayList<>();
+    Path dir = file.toAbsolutePath().getParent();
+    for (HoconObject.Element e : mesh.list("resources")) {
+      String written = mesh.asString(e.value(), e.path());
+      resources.add(new Resource(
+          written, dir.resolve(written).normalize(), e.path(), mesh.fileOf(e.value().origin()),
+          HoconObject.lineOf(e.value())));
+    }
+    return new Mesh(namespace, services, workloads, resources);
+  }
+
+  private HoconObject meshBlock(Config config) {
+    ConfigObject root = config.root();
+    ConfigValue trellis = root.get("trellis");
+    HoconObject top = new HoconObject(file, "", root);
+    if (trellis == null) {
+      throw new MeshConfigException(file, -1, ROOT, "missing; mesh.conf must have a trellis.mesh { ... } block");
+    }
+    HoconObject t = top.asObject(trellis, "trellis");
+    ConfigValue mesh = t.object().get("mesh");
+    if (mesh == null) {
+      throw new MeshConfigException(file, t.line(), ROOT,
+          "missing; mesh.conf must have a trellis.mesh { ... } block"
+              + Typos.closest("mesh", t.keys()).filter(k -> !k.equals("mesh"))
+                  .map(k -> " (found trellis." + k + ")").orElse(""));
+    }
+    return t.asObject(mesh, ROOT);
+  }
+
+  private WorkloadConfig workload(HoconObject w, Set<String> services, Listeners listeners) {
+    w.allowOnly(WORKLOAD_KEYS);
+    String name = nameOf(w);
+    String address = w.string("address");
+    try {
+      Addresses.checkHost(address, false);
+    } catch (IllegalArgumentException e) {
+      throw w.fail(w.value("address"), w.child("address"), e.getMessage());
+    }
+    int appPort = w.port("app-port");
+
+    List<String> serves = new ArrayList<>();
+    for (HoconObject.Element e : w.list("serves")) {
+      String service = w.asString(e.value(), e.path());
+      if (!services.contains(service)) {
+        throw w.fail(e.value(), e.path(), unknownService(service, services));
+      }
+      if (serves.contains(service)) {
+        throw w.fail(e.value(), e.path(), "\"" + service + "\" is listed twice");
+      }
+      serves.add(service);
+    }
+
+    String account = w.string("service-account", name);
+    if (w.has("service-account")) {
+      checkName(w, w.value("service-account"), w.child("service-account"), Names::checkServiceAccount);
+    }
+
+    ProxyPorts proxy = proxy(w, address);
+    claim(listeners, w, "app-port", new HostPort(address, appPort));
+    claim(listeners, w, "proxy.outbound", proxy.outbound());
+    claim(listeners, w, "proxy.inbound", proxy.inbound());
+    claim(listeners, w, "proxy.admin", proxy.admin());
+    return new WorkloadConfig(name, address, appPort, serves, account, proxy);
+  }
+
+  /** Each listener is a port on the workload's address, or an explicit "ip:port". */
+  private ProxyPorts proxy(HoconObject w, String address) {
+    if (!w.has("proxy")) {
+      return ProxyPorts.defaultsFor(address);
+    }
+    HoconObject p = w.object("proxy");
+    p.allowOnly(PROXY_KEYS);
+    return new ProxyPorts(
+        listener(p, "outbound", address, ProxyPorts.DEFAULT_OUTBOUND),
+        listener(p, "inbound", address, ProxyPorts.DEFAULT_INBOUND),
+        listener(p, "admin", address, ProxyPorts.DEFAULT_ADMIN));
+  }
+
+  private static HostPort listener(HoconObject p, String key, String address, int defaultPort) {
+    if (!p.has(key)) {
+      return new HostPort(address, defaultPort);
+    }
+    ConfigValue v = p.value(key);
+    String text = String.valueOf(v.unwrapped()).trim();
+    if (v.valueType() == ConfigValueType.NUMBER || text.matches("\\d+")) {
+      return new HostPort(address, p.asPort(v, p.child(key)));
+    }
+    p.asString(v, p.child(key));
+    try {
+      return Addresses.hostPort(text, false);
+    } catch (IllegalArgumentException e) {
+      throw p.fail(v, p.child(key), e.getMessage());
+    }
+  }
+
+  private static void claim(Listeners listeners, HoconObject w, String key, HostPort address) {
+    // The line of the key when written, else the workload's own line (a defaulted listener).
+    ConfigValue at = null;
+    HoconObject o = w;
+    String[] parts = key.split("\\.");
+    for (int i = 0; i < parts.length && o != null; i++) {
+      if (!o.has(parts[i])) {
+        break;
+      }
+      at = o.object().get(parts[i]);
+      o = i + 1 < parts.length && at.valueType() == ConfigValueType.OBJECT
+          ? new HoconObject(w.file(), "", (ConfigObject) at) : null;
+    }
+    boolean written = at != null && at.valueType() != ConfigValueType.OBJECT;
+    int line = written ? HoconObject.lineOf(at) : w.line();
+    Path file = w.fileOf(written ? at.origin() : w.object().origin());
+    listeners.claim(new Listeners.Claim(address, w.child(key), file, line));
+  }
+
+  private static List<HostPort> endpoints(HoconObject s, Listeners listeners) {
+    List<HostPort> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (HoconObject.Element e : s.list("endpoints")) {
+      String text = s.asString(e.value(), e.path());
+      HostPort hp;
+      try {
+        hp = Addresses.hostPort(text, true);
+      } catch (IllegalArgumentException ex) {
+        throw s.fail(e.value(), e.path(), ex.getMessage());
+      }
+      if (!seen.add(Addresses.socketKey(hp))) {
+        throw s.fail(e.value(), e.path(), hp + " is listed twice");
+      }
+      listeners.check(new Listeners.Claim(
+          hp, e.path(), s.fileOf(e.value().origin()), HoconObject.lineOf(e.value())));
+      out.add(hp);
+    }
+    return out;
+  }
+
+  /** The entries of a map-like object (services, workloads) in file order, names checked. */
+  private static List<HoconObject> entries(HoconObject mesh, String key) {
+    if (!mesh.has(key)) {
+      return List.of();
+    }
+    HoconObject map = mesh.object(key);
+    List<HoconObject> out = new ArrayList<>();
+    for (String name : map.keys()) {
+      ConfigValue v = map.object().get(name);
+      try {
+        Names.checkLabel(name);
+      } catch (IllegalArgumentException e) {
+        throw map.fail(v, map.child(name), e.getMessage());
+      }
+      out.add(map.asObject(v, map.child(name)));
+    }
+    out.sort(Comparator.comparingInt(HoconObject::line).thenComparing(HoconObject::path));
+    return out;
+  }
+
+  private static String nameOf(HoconObject entry) {
+    return entry.path().substring(entry.path().lastIndexOf('.') + 1);
+  }
+
+  private static void checkName(
+      HoconObject o, ConfigValue v, String path, java.util.function.Consumer<String> check) {
+    try {
+      check.accept((String) v.unwrapped());
+    } catch (IllegalArgumentException e) {
+      throw o.fail(v, path, e.getMessage());
+    }
+  }
+
+  static String unknownService(String service, Set<String> services) {
+    return "unknown service \"" + service + "\""
+        + Typos.closest(service, services).map(s -> "; did you mean `" + s + "`?")
+            .orElse(services.isEmpty()
+                ? "; trellis.mesh.services is empty"
+                : "; known services: " + String.join(", ", services.stream().sorted().toList()));
+  }
+
+  /** Turns a HOCON syntax or substitution error into the same shape of message. */
+  public MeshConfigException syntax(ConfigException e) {
+    int line = e.origin() == null ? -1 : e.origin().lineNumber();
+    Path at = e.origin() != null && e.origin().filename() != null ? Path.of(e.origin().filename()) : file;
+    String reason = e.getMessage();
+    // typesafe-config prefixes "<origin>: <line>: "; the location is ours to print.
+    int cut = reason.indexOf(": ", reason.indexOf(": ") + 2);
+    if (e.origin() != null && reason.startsWith(e.origin().description()) && cut > 0) {
+      reason = reason.substring(cut + 2);
+    }
+    return new MeshConfigException(at, line, "", reason, e);
+  }
+}

@@ -1,0 +1,157 @@
+package io.trellis.config.internal;
+
+import io.trellis.config.MeshConfigException;
+import io.trellis.config.ServiceProfile;
+import io.trellis.config.TrafficSplit;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads the YAML resources mesh.conf lists (multi-document files allowed) and checks them against
+ * the mesh: ServiceProfiles must name a service of the mesh, TrafficSplits must split between
+ * services of the mesh, and no service has two profiles or two splits.
+ */
+public final class ResourceReader {
+  /** Everything the resources declare, in the order listed. */
+  public record Resources(List<ServiceProfile> profiles, List<TrafficSplit> splits) {}
+
+  static final String SERVICE_PROFILE = "ServiceProfile";
+  static final String TRAFFIC_SPLIT = "TrafficSplit";
+  private static final Map<String, Set<String>> API_VERSIONS = Map.of(
+      SERVICE_PROFILE, Set.of("linkerd.io/v1alpha2"),
+      TRAFFIC_SPLIT, Set.of("split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2"));
+  // status is what `kubectl get -o yaml` adds; it is accepted so such output loads unchanged.
+  private static final Set<String> TOP_KEYS = Set.of("apiVersion", "kind", "metadata", "spec", "status");
+
+  private final HoconMeshReader.Mesh mesh;
+  private final List<ServiceProfile> profiles = new ArrayList<>();
+  private final List<TrafficSplit> splits = new ArrayList<>();
+  // Which document claimed a service, for "already" messages.
+  private final Map<String, String> profileOf = new HashMap<>();
+  private final Map<String, String> splitOf = new HashMap<>();
+
+  private ResourceReader(HoconMeshReader.Mesh mesh) {
+    this.mesh = mesh;
+  }
+
+  public static Resources readAll(HoconMeshReader.Mesh mesh) {
+    ResourceReader reader = new ResourceReader(mesh);
+    for (HoconMeshReader.Resource r : mesh.resources()) {
+      reader.readFile(r);
+    }
+    return new Resources(reader.profiles, reader.splits);
+  }
+
+  private void readFile(HoconMeshReader.Resource r) {
+    if (!Files.exists(r.path())) {
+      throw r.fail("no such file: " + r.path());
+    }
+    if (!Files.isRegularFile(r.path())) {
+      throw r.fail("not a regular file: " + r.path());
+    }
+    String text;
+    try {
+      text = Files.readString(r.path(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
+          "cannot read " + r.path() + ": " + e.getMessage(), e);
+    }
+    // Messages name the resource as mesh.conf's directory plus what the user wrote.
+    Path file = r.confFile().resolveSibling(r.written());
+    Iterator<Node> documents = new Yaml(new SafeConstructor(new LoaderOptions()))
+        .composeAll(new StringReader(text)).iterator();
+    while (true) {
+      Node doc;
+      try {
+        if (!documents.hasNext()) {
+          break;
+        }
+        doc = documents.next();
+      } catch (MarkedYAMLException e) {
+        int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : -1;
+        String context = e.getContext() == null ? ""
+            : e.getContext() + (e.getContextMark() == null ? ""
+                : " (from line " + (e.getContextMark().getLine() + 1) + ")") + ": ";
+        throw new MeshConfigException(file, line, "", "malformed YAML: " + context + e.getProblem(), e);
+      } catch (YAMLException e) {
+        throw new MeshConfigException(file, -1, "", "malformed YAML: " + e.getMessage(), e);
+      }
+      if (doc != null && !YamlMap.isNull(doc)) {
+        readDocument(new YamlMap(file, "", doc));
+      }
+    }
+  }
+
+  private void readDocument(YamlMap doc) {
+    doc.allowOnly(TOP_KEYS);
+    String kind = doc.string("kind");
+    Set<String> versions = API_VERSIONS.get(kind);
+    if (versions == null) {
+      throw doc.fail("kind", "unsupported kind \"" + kind + "\"; expected "
+          + String.join(" or ", API_VERSIONS.keySet().stream().sorted().toList()));
+    }
+    String apiVersion = doc.string("apiVersion");
+    if (!versions.contains(apiVersion)) {
+      throw doc.fail("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
+          + "; expected " + String.join(" or ", versions.stream().sorted().toList()));
+    }
+    Metadata meta = Metadata.read(doc, mesh.namespace());
+    if (kind.equals(SERVICE_PROFILE)) {
+      ServiceProfile p = new ProfileReader(mesh).read(doc, meta);
+      String service = p.name().substring(0, p.name().indexOf('.'));
+      claim(profileOf, service, doc, "metadata.name", "ServiceProfile");
+      profiles.add(p);
+    } else {
+      TrafficSplit s = new SplitReader(mesh).read(doc, meta, apiVersion);
+      claim(splitOf, s.service(), doc, "spec.service", "TrafficSplit");
+      splits.add(s);
+    }
+  }
+
+  private static void claim(Map<String, String> owners, String service, YamlMap doc, String field, String kind) {
+    Node at = doc.node();
+    YamlMap o = doc;
+    String[] parts = field.split("\\.");
+    for (int i = 0; i < parts.length; i++) {
+      at = o.required(parts[i]);
+      if (i + 1 < parts.length) {
+        o = o.asMap(at, o.child(parts[i]));
+      }
+    }
+    String here = doc.file().getFileName() + ":" + YamlMap.line(at);
+    String previous = owners.putIfAbsent(service, here);
+    if (previous != null) {
+      throw doc.fail(at, field, "service \"" + service + "\" already has a " + kind
+          + " (" + previous + "); merge them into one");
+    }
+  }
+
+  /** The metadata fields Trellis uses; labels, annotations and the rest are ignored. */
+  record Metadata(String name, String namespace) {
+    static Metadata read(YamlMap doc, String meshNamespace) {
+      YamlMap meta = doc.map("metadata");
+      String name = meta.string("name");
+      String namespace = meta.optionalString("namespace").orElse(meshNamespace);
+      if (!namespace.equals(meshNamespace)) {
+        throw meta.fail("namespace", "namespace \"" + namespace + "\" is not the mesh's namespace \""
+            + meshNamespace + "\" (trellis.mesh.namespace)");
+      }
+      return new Metadata(name, namespace);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.trellis.discovery;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.CRC32;
+
+/**
+ * The files a mesh depends on (mesh.conf and the resources it lists) and a fingerprint of their
+ * contents, so that a poll can tell whether anything changed even when a WatchService misses an
+ * event or an edit keeps the same modification time.
+ */
+final class WatchedFiles {
+  /** Where mesh.conf lists its resource files (see {@link io.trellis.config.MeshConfigLoader}). */
+  static final String RESOURCES = "trellis.mesh.resources";
+
+  // Bounds: a fingerprint never reads more than this, however large or crowded the files get.
+  private static final long MAX_HASHED_BYTES = 16L << 20;
+  private static final int MAX_DIRECTORY_ENTRIES = 1_000;
+
+  /** One file's state: size, mtime and a content checksum ({@code -1} where absent). */
+  record Stamp(Path path, long size, long modifiedMillis, long crc) {}
+
+  private WatchedFiles() {}
+
+  /**
+   * mesh.conf and its resources, resolved against its directory; empty when mesh.conf cannot be
+   * parsed (the caller then keeps the list it had). Reading the list here is lenient on purpose:
+   * the loader is the one that validates and reports errors.
+   */
+  static Optional<List<Path>> of(Path meshConf) {
+    Set<Path> files = new LinkedHashSet<>();
+    files.add(meshConf);
+    Path dir = meshConf.toAbsolutePath().getParent();
+    try {
+      Config config = ConfigFactory.parseFile(meshConf.toFile()).resolve();
+      if (config.hasPath(RESOURCES)) {
+        for (String resource : config.getStringList(RESOURCES)) {
+          files.add(dir.resolve(resource).normalize());
+        }
+      }
+    } catch (ConfigException e) {
+      return Optional.empty();
+    }
+    return Optional.of(List.copyOf(files));
+  }
+
+  /** Directories to register with a WatchService for these files. */
+  static Set<Path> directoriesOf(List<Path> files) {
+    Set<Path> dirs = new LinkedHashSet<>();
+    for (Path file : files) {
+      Path absolute = file.toAbsolutePath();
+      if (Files.isDirectory(absolute)) {
+        dirs.add(absolute);
+      }
+      if (absolute.getParent() != null && Files.isDirectory(absolute.getParent())) {
+        dirs.add(absolute.getParent());
+      }
+    }
+    return dirs;
+  }
+
+  /** The current state of every file (a directory stands for the regular files directly in it). */
+  static List<Stamp> fingerprint(List<Path> files) {
+    List<Stamp> stamps = new ArrayList<>();
+    for (Path file : files) {
+      if (Files.isDirectory(file)) {
+        TreeSet<Path> entries = new TreeSet<>();
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(file)) {
+          for (Path entry : listing) {
+            if (entries.size() >= MAX_DIRECTORY_ENTRIES) {
+              break;
+            }
+            entries.add(entry);
+          }
+        } catch (IOException e) {
+          stamps.add(new Stamp(file, -1, -1, -1));
+        }
+        entries.stream().filter(Files::isRegularFile).forEach(f -> stamps.add(stamp(f)));
+      } else {
+        stamps.add(stamp(file));
+      }
+    }
+    return stamps;
+  }
+
+  private static Stamp stamp(Path file) {
+    try {
+      long size = Files.size(file);
+      long modified = Files.getLastModifiedTime(file, new LinkOption[0]).toMillis();
+      return new Stamp(file, size, modified, crc(file));
+    } catch (IOException e) {
+      return new Stamp(file, -1, -1, -1); // missing or unreadable: the loader will say why
+    }
+  }
+
+  private static long crc(Path file) throws IOException {
+    CRC32 crc = new CRC32();
+    byte[] buffer = new byte[8192];
+    long remaining = MAX_HASHED_BYTES;
+    try (InputStream in = Files.newInputStream(file)) {
+      int n;
+      while (remaining > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining))) > 0) {
+        crc.update(buffer, 0, n);
+        remaining -= n;
+      }
+    }
+    return crc.getValue();
+  }
+}
