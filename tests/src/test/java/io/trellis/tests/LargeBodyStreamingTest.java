@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * 1 GiB each way through both proxies, each a JVM with a 64 MiB heap (and ExitOnOutOfMemory):
- * a proxy that buffered a body could not survive it. The bytes arrive with the right size and
- * SHA-256, both proxies are still running afterwards, and their heap pools' peaks, read over
- * JMX, stayed under 64 MiB. Tagged {@code gib} to find them; CI runs them.
+ * 1 GiB each way through both proxies, each a JVM whose heap is capped at 64 MiB and which
+ * exits on the first OutOfMemoryError: a proxy that buffered a body could not survive it. The
+ * bytes arrive with the right size and SHA-256, both proxies are still running afterwards, and
+ * their heap limit, read over JMX from inside each proxy JVM, is 64 MiB or less (the cap was in
+ * force, not just requested). The heap pools' peaks are printed for the record. Tagged
+ * {@code gib} to find them; CI runs them.
  */
 @Tag("gib")
 class LargeBodyStreamingTest {
@@ -50,7 +52,7 @@ class LargeBodyStreamingTest {
   void watchProxies() throws Exception {
     if (mesh.proxied()) {
       for (String workload : List.of("client", "server")) {
-        watches.add(HeapWatch.attach(mesh.proxy(workload).pid()));
+        watches.add(HeapWatch.attach(workload, mesh.proxy(workload).pid()));
       }
     }
   }
@@ -63,9 +65,11 @@ class LargeBodyStreamingTest {
     }
     for (HeapWatch w : watches) {
       try (w) {
-        assertTrue(w.maxHeap() <= HEAP_LIMIT, "proxy runs with max heap " + w.maxHeap());
-        assertTrue(w.peakHeapUsed() < HEAP_LIMIT, "proxy heap peaked at " + w.peakHeapUsed());
-        System.out.printf("proxy heap: max %d MiB, peak used %d MiB%n", w.maxHeap() >> 20, w.peakHeapUsed() >> 20);
+        assertTrue(w.maxHeap() > 0 && w.maxHeap() <= HEAP_LIMIT, "proxy runs with max heap " + w.maxHeap());
+        // Peaks of separate pools, summed: an upper bound, so informative rather than asserted.
+        System.out.printf(
+            "proxy %s heap: max %d MiB, pools' peaks summed %d MiB%n",
+            w.workload(), w.maxHeap() >> 20, w.peakHeapUsed() >> 20);
       }
     }
     watches.clear();

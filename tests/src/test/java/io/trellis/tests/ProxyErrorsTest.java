@@ -118,5 +118,7 @@ class ProxyErrorsTest {
     String body = r.body().toLowerCase(Locale.ROOT);
     assertTrue(!body.isBlank() && body.length() < 1024, () -> "a short body: " + r.body());
     assertTrue(body.contains(cause), () -> "the body names the cause (" + cause + "): " + r.body());
+    // Linkerd also names the error in a header, so clients can tell it from the app's own 5xx.
+    assertTrue(r.header("l5d-proxy-error") != null, () -> "l5d-proxy-error header: " + r.headers());
   }
 }

@@ -18,17 +18,20 @@ import javax.management.remote.JMXServiceURL;
  * happened since.
  */
 public final class HeapWatch implements AutoCloseable {
+  private final String workload;
   private final JMXConnector connector;
   private final MemoryMXBean memory;
   private final List<MemoryPoolMXBean> heapPools;
 
-  private HeapWatch(JMXConnector connector, MemoryMXBean memory, List<MemoryPoolMXBean> heapPools) {
+  private HeapWatch(
+      String workload, JMXConnector connector, MemoryMXBean memory, List<MemoryPoolMXBean> heapPools) {
+    this.workload = workload;
     this.connector = connector;
     this.memory = memory;
     this.heapPools = heapPools;
   }
 
-  public static HeapWatch attach(long pid) throws Exception {
+  public static HeapWatch attach(String workload, long pid) throws Exception {
     VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
     String address;
     try {
@@ -44,7 +47,11 @@ public final class HeapWatch implements AutoCloseable {
             .filter(p -> p.getType() == MemoryType.HEAP)
             .toList();
     heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-    return new HeapWatch(connector, memory, heap);
+    return new HeapWatch(workload, connector, memory, heap);
+  }
+
+  public String workload() {
+    return workload;
   }
 
   /** The heap limit the JVM runs with (what -Xmx set). */

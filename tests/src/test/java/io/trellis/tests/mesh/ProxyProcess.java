@@ -23,8 +23,12 @@ import java.util.stream.Collectors;
  * target/ so a failing test can be diagnosed after the fact.
  */
 public final class ProxyProcess implements AutoCloseable {
-  /** Heap the proxy gets: the streaming tests prove bodies never pile up in it. */
-  public static final String MAX_HEAP = "-Xmx64m";
+  /**
+   * The JVM options ./trellis gives a proxy: a 64 MiB heap (the streaming tests prove bodies
+   * never pile up in it), bounded NIO buffers, one GC thread.
+   */
+  public static final List<String> JVM_OPTIONS =
+      List.of("-Xms32m", "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m");
 
   private static final String MAIN = "io.trellis.cli.Main";
   private static final Duration READY_WITHIN = Duration.ofSeconds(60);
@@ -55,7 +59,7 @@ public final class ProxyProcess implements AutoCloseable {
     Path log = logDir.resolve(workload + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add(MAX_HEAP);
+    command.addAll(JVM_OPTIONS);
     // A heap overrun must end the process, so a test sees it instead of a limping proxy.
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-cp");
