@@ -94,4 +94,13 @@ class CurlHttp1ThroughMeshTest {
     assertEquals("server", r.body());
     assertTrue(r.run().err().contains("Re-using existing connection"), r.run()::describe);
   }
+
+  @Test
+  void h2cUpgradeRequestIsAnswered() {
+    // curl --http2 on http:// asks for "Upgrade: h2c". A proxy may upgrade or decline (answer
+    // over HTTP/1.1 without the Upgrade header); either way the request gets its response.
+    Curl.Response r = Curl.http2Upgrade(work).get(echo, "/whoami");
+    assertEquals(200, r.status(), r.run()::describe);
+    assertEquals("server", r.body());
+  }
 }

@@ -40,6 +40,12 @@ public final class Curl {
     return new Curl(workDir, List.of("--http1.1"));
   }
 
+  /** HTTP/1.1 with an offer to upgrade to h2c ({@code Upgrade: h2c}). */
+  public static Curl http2Upgrade(Path workDir) {
+    assumeInstalled();
+    return new Curl(workDir, List.of("--http2"));
+  }
+
   public static Curl http2PriorKnowledge(Path workDir) {
     assumeInstalled();
     return new Curl(workDir, List.of("--http2-prior-knowledge"));
@@ -63,7 +69,7 @@ public final class Curl {
       Path body = Files.createTempFile(workDir, "body-", ".bin");
       List<String> cmd = new ArrayList<>(List.of("curl", "--silent", "--show-error"));
       cmd.addAll(protocol);
-      cmd.addAll(List.of("--max-time", "60", "--connect-to", target.connectTo()));
+      cmd.addAll(List.of("--max-time", "30", "--connect-to", target.connectTo()));
       cmd.addAll(List.of("--dump-header", headers.toString(), "--output", body.toString()));
       cmd.addAll(List.of("--write-out", "%{http_code} %{http_version}\\n"));
       cmd.addAll(extra);
