@@ -96,11 +96,16 @@ class CurlHttp1ThroughMeshTest {
   }
 
   @Test
-  void h2cUpgradeRequestIsAnswered() {
-    // curl --http2 on http:// asks for "Upgrade: h2c". A proxy may upgrade or decline (answer
-    // over HTTP/1.1 without the Upgrade header); either way the request gets its response.
-    Curl.Response r = Curl.http2Upgrade(work).get(echo, "/whoami");
+  void h2cUpgradeOfferStillAnswersEveryRequestOnTheConnection() throws Exception {
+    // curl --http2 on http:// offers "Upgrade: h2c". A proxy may take the upgrade or decline it
+    // (Linkerd declines: it strips Upgrade and answers over HTTP/1.1); either way this request
+    // and the next one on the same connection get their responses.
+    Path first = work.resolve("first.txt");
+    Curl.Response r =
+        Curl.http2Upgrade(work)
+            .get(echo, "/whoami", "--output", first.toString(), echo.serviceUrl("/whoami"));
     assertEquals(200, r.status(), r.run()::describe);
+    assertEquals("server", Files.readString(first));
     assertEquals("server", r.body());
   }
 }
