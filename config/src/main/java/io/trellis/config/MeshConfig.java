@@ -83,6 +83,17 @@ public record MeshConfig(
     return Optional.of(new ServiceRef(namespace, name, port));
   }
 
+  /** The ServiceProfile of a service of this mesh, by service name ({@code web-svc}). */
+  public Optional<ServiceProfile> profileOf(String service) {
+    String fqdn = service + "." + namespace + CLUSTER_SUFFIX;
+    return profiles.stream().filter(p -> p.name().equals(fqdn)).findFirst();
+  }
+
+  /** The TrafficSplit whose apex is {@code service}, if any. */
+  public Optional<TrafficSplit> splitOf(String service) {
+    return splits.stream().filter(s -> s.service().equals(service)).findFirst();
+  }
+
   /**
    * Every endpoint of a service: the inbound proxies of the workloads that serve it (sorted by
    * workload name), then its unmeshed addresses in the order listed.

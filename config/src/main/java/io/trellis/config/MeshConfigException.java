@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A mesh.conf or one of its resources is invalid. The message reads like a compiler's:
- * {@code mesh.conf:12: trellis.mesh.workloads.web.app-port: expected a port number 1..65535, got
- * "80a"}, so a user can jump to the line. Unchecked, so that a watcher can catch it around a
- * reload and keep the previous mesh, while callers that cannot recover simply let it fly.
+ * A mesh.conf or one of its resources is invalid. The message reads like a compiler's: {@code
+ * mesh.conf:12: trellis.mesh.workloads.web.app-port: expected a port number 1..65535, got "80a"},
+ * so a user can jump to the line. Unchecked, so that a watcher can catch it around a reload and
+ * keep the previous mesh, while callers that cannot recover simply let it fly.
  */
 public final class MeshConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -9,6 +9,9 @@ import io.trellis.config.internal.HoconMeshReader;
 import io.trellis.config.internal.ResourceReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Loads a mesh: {@code mesh.conf} (HOCON) and the ServiceProfile and TrafficSplit YAML files its
@@ -23,8 +26,18 @@ public final class MeshConfigLoader {
 
   /** Reads and validates {@code file} and every resource it lists. */
   public static MeshConfig load(Path file) throws MeshConfigException {
+    return loadWithFiles(file).mesh();
+  }
+
+  /**
+   * Like {@link #load}, and also says which files the mesh came from, so that a watcher knows what
+   * to watch. When a load fails, {@link MeshConfigException#file()} names the file at fault: watch
+   * it too, so that fixing it triggers a reload.
+   */
+  public static LoadedMesh loadWithFiles(Path file) throws MeshConfigException {
     if (!Files.isRegularFile(file)) {
-      throw new MeshConfigException(file, -1, "", Files.exists(file) ? "not a regular file" : "no such file");
+      throw new MeshConfigException(
+          file, -1, "", Files.exists(file) ? "not a regular file" : "no such file");
     }
     HoconMeshReader reader = new HoconMeshReader(file);
     Config config;
@@ -33,7 +46,11 @@ public final class MeshConfigLoader {
     } catch (ConfigException e) {
       throw reader.syntax(e);
     }
-    return build(file, reader, config);
+    Set<Path> files = new LinkedHashSet<>();
+    files.add(file.toAbsolutePath().normalize());
+    files.addAll(HoconMeshReader.filesOf(config));
+    MeshConfig mesh = build(file, reader, config, files);
+    return new LoadedMesh(mesh, List.copyOf(files));
   }
 
   /**
@@ -44,26 +61,35 @@ public final class MeshConfigLoader {
     HoconMeshReader reader = new HoconMeshReader(origin);
     Config config;
     try {
-      config = ConfigFactory.parseString(text, options(origin).setOriginDescription(origin.toString()))
-          .resolve();
+      config =
+          ConfigFactory.parseString(text, options(origin).setOriginDescription(origin.toString()))
+              .resolve();
     } catch (ConfigException e) {
       throw reader.syntax(e);
     }
-    return build(origin, reader, config);
+    return build(origin, reader, config, new LinkedHashSet<>());
   }
 
   private static ConfigParseOptions options(Path file) {
     String name = file.getFileName().toString();
-    ConfigSyntax syntax = name.endsWith(".json") ? ConfigSyntax.JSON
-        : name.endsWith(".properties") ? ConfigSyntax.PROPERTIES : ConfigSyntax.CONF;
+    ConfigSyntax syntax =
+        name.endsWith(".json")
+            ? ConfigSyntax.JSON
+            : name.endsWith(".properties") ? ConfigSyntax.PROPERTIES : ConfigSyntax.CONF;
     return ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(syntax);
   }
 
-  private static MeshConfig build(Path file, HoconMeshReader reader, Config config) {
+  private static MeshConfig build(
+      Path file, HoconMeshReader reader, Config config, Set<Path> files) {
     HoconMeshReader.Mesh mesh = reader.read(config);
     ResourceReader.Resources resources = ResourceReader.readAll(mesh);
+    files.addAll(resources.files());
     return new MeshConfig(
-        mesh.namespace(), mesh.services(), mesh.workloads(),
-        resources.profiles(), resources.splits(), file);
+        mesh.namespace(),
+        mesh.services(),
+        mesh.workloads(),
+        resources.profiles(),
+        resources.splits(),
+        file);
   }
 }

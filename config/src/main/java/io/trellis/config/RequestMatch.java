@@ -27,8 +27,8 @@ public sealed interface RequestMatch {
 
   /**
    * The path (without the query) must match {@code pattern} as a whole: Linkerd's proxy anchors
-   * pathRegex with ^ and $ (unless already anchored), so "/api/list" does not match
-   * "/api/list/1". The pattern is compiled already anchored.
+   * pathRegex with ^ and $ (unless already anchored), so "/api/list" does not match "/api/list/1".
+   * The pattern is compiled already anchored.
    */
   record PathRegex(Pattern pattern) implements RequestMatch {
     public PathRegex {

@@ -11,7 +11,8 @@ public sealed interface ResponseMatch {
   record Status(int min, int max) implements ResponseMatch {
     public Status {
       if (min < 100 || max > 599 || min > max) {
-        throw new IllegalArgumentException("status range " + min + ".." + max + " is not within 100..599");
+        throw new IllegalArgumentException(
+            "status range " + min + ".." + max + " is not within 100..599");
       }
     }
 

@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A ServiceProfile (linkerd.io/v1alpha2), as Linkerd users write it. {@code name} is the
- * service's FQDN, as in {@code web-svc.demo.svc.cluster.local}.
+ * A ServiceProfile (linkerd.io/v1alpha2), as Linkerd users write it. {@code name} is the service's
+ * FQDN, as in {@code web-svc.demo.svc.cluster.local}.
  *
  * @param routes in file order; the first route whose condition matches a request wins
  * @param retryBudget the budget shared by every retryable route (Linkerd's defaults if unset)
@@ -45,8 +45,8 @@ public record ServiceProfile(
   /**
    * A named class of requests, for per-route metrics, retries and timeouts.
    *
-   * @param responseClasses first match classifies the response; when none matches, a response is
-   *     a failure iff its status is 5xx (Linkerd's default classification)
+   * @param responseClasses first match classifies the response; when none matches, a response is a
+   *     failure iff its status is 5xx (Linkerd's default classification)
    * @param retryable whether failed requests may be retried within the profile's budget
    * @param timeout the whole request's deadline including retries, or null when unset (the proxy
    *     then applies its default)
@@ -71,10 +71,6 @@ public record ServiceProfile(
         }
       }
       return status >= 500 && status <= 599;
-    }
-
-    public Optional<Duration> timeoutIfSet() {
-      return Optional.ofNullable(timeout);
     }
   }
 

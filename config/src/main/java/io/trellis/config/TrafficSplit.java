@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A TrafficSplit (split.smi-spec.io v1alpha1 or v1alpha2): requests to the apex {@code service}
- * go to its backends in proportion to their weights.
+ * A TrafficSplit (split.smi-spec.io v1alpha1 or v1alpha2): requests to the apex {@code service} go
+ * to its backends in proportion to their weights.
  */
 public record TrafficSplit(String name, String namespace, String service, List<Backend> backends) {
   public TrafficSplit {

@@ -22,8 +22,9 @@ class ExamplesTest {
     assertEquals(2, mesh.profiles().size());
     assertEquals(1, mesh.splits().size());
 
-    ServiceProfile web = mesh.profiles().stream()
-        .filter(p -> p.name().startsWith("web-svc.")).findFirst().orElseThrow();
+    ServiceProfile web = mesh.profileOf("web-svc").orElseThrow();
+    assertTrue(mesh.profileOf("voting-svc").isEmpty());
+    assertEquals(1000, mesh.splitOf("web-svc").orElseThrow().totalWeightMilli());
     ServiceProfile.Route vote = web.routeFor("GET", "/api/vote").orElseThrow();
     assertTrue(vote.retryable());
     assertEquals(Duration.ofMillis(300), vote.timeout());

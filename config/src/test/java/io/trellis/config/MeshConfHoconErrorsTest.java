@@ -373,4 +373,61 @@ class MeshConfHoconErrorsTest {
     assertAt(e, nowhere, -1, "");
     assertEquals(nowhere + ": no such file", e.getMessage());
   }
+
+  @Test
+  void errorInAnIncludedFileNamesThatFile() {
+    Path included = files.write("workloads.conf", """
+        web {
+          address = "127.0.0.11"
+          app-port = 0
+        }
+        """);
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads { include "workloads.conf" }
+        }
+        """);
+    assertAt(e, included, 3, "trellis.mesh.workloads.web.app-port");
+  }
+
+  @Test
+  void typoInAServiceIsReportedBeforeTheMissingPort() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          services { web-svc { prot = 80 } }
+        }
+        """);
+    assertAt(e, conf, 2, "trellis.mesh.services.web-svc.prot");
+    assertReason(e, "did you mean `port`?");
+  }
+
+  @Test
+  void nullIsAWrongTypeNotAMissingKey() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads {
+            web {
+              address = "127.0.0.11"
+              app-port = 8080
+              service-account = null
+            }
+          }
+        }
+        """);
+    assertAt(e, conf, 6, "trellis.mesh.workloads.web.service-account");
+    assertEquals("expected a value, got null", e.reason());
+  }
+
+  @Test
+  void ipv6WildcardTakesThePortEverywhere() {
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          workloads {
+            web { address = "127.0.0.11", app-port = 8080, proxy { admin = "[::]:9000" } }
+            api { address = "127.0.0.12", app-port = 9000 }
+          }
+        }
+        """);
+    assertAt(e, conf, 4, "trellis.mesh.workloads.api.app-port");
+  }
 }

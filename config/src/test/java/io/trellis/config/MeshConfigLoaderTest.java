@@ -80,4 +80,74 @@ class MeshConfigLoaderTest {
     assertEquals(dir.resolve("mesh.conf") + ":5: trellis.mesh.workloads.web.app-port:"
         + " expected a port number 1..65535, got \"80a\"", e.getMessage());
   }
+
+  @Test
+  void systemPropertiesNeverOverrideTheMesh() {
+    System.setProperty("trellis.mesh.namespace", "hijacked");
+    try {
+      assertEquals("demo", new MeshFiles(dir).load("trellis.mesh { namespace = demo }").namespace());
+    } finally {
+      System.clearProperty("trellis.mesh.namespace");
+    }
+  }
+
+  @Test
+  void substitutionsWithinTheFileResolve() {
+    MeshConfig mesh = new MeshFiles(dir).load("""
+        ports { web = 8080 }
+        trellis.mesh {
+          services { web-svc { port = 80 } }
+          workloads { web { address = "127.0.0.11", app-port = ${ports.web}, serves = [web-svc] } }
+        }
+        """);
+    assertEquals(8080, mesh.workloads().get("web").appPort());
+  }
+
+  @Test
+  void parseReadsTextAndResolvesResourcesBesideOrigin() {
+    new MeshFiles(dir).write("split.yaml", """
+        apiVersion: split.smi-spec.io/v1alpha2
+        kind: TrafficSplit
+        metadata: {name: s}
+        spec: {service: a, backends: [{service: a, weight: 1}]}
+        """);
+    MeshConfig mesh = MeshConfigLoader.parse(
+        "trellis.mesh { services { a { port = 80 } }, resources = [split.yaml] }",
+        dir.resolve("inline.conf"));
+    assertEquals(1, mesh.splits().size());
+    MeshConfigException e = org.junit.jupiter.api.Assertions.assertThrows(MeshConfigException.class,
+        () -> MeshConfigLoader.parse("trellis.mesh {\n bogus = 1\n}", Path.of("inline.conf")));
+    assertEquals("inline.conf:2: trellis.mesh.bogus: unknown key \"bogus\"; expected one of"
+        + " namespace, resources, services, workloads", e.getMessage());
+  }
+
+  @Test
+  void loadWithFilesListsEverythingToWatch() {
+    MeshFiles files = new MeshFiles(dir);
+    Path services = files.write("services.conf", "web-svc { port = 80 }\n");
+    Path profile = files.write("profiles/web.yaml", """
+        apiVersion: linkerd.io/v1alpha2
+        kind: ServiceProfile
+        metadata: {name: web-svc.default.svc.cluster.local}
+        spec: {routes: []}
+        """);
+    Path split = files.write("split.yaml", """
+        apiVersion: split.smi-spec.io/v1alpha2
+        kind: TrafficSplit
+        metadata: {name: s}
+        spec: {service: web-svc, backends: [{service: web-svc, weight: 1}]}
+        """);
+    Path conf = files.write("mesh.conf", """
+        trellis.mesh {
+          services { include "services.conf" }
+          resources = [profiles, split.yaml]
+        }
+        """);
+    LoadedMesh loaded = MeshConfigLoader.loadWithFiles(conf);
+    assertEquals(1, loaded.mesh().profiles().size());
+    assertEquals(
+        List.of(conf, services, dir.resolve("profiles"), split, profile).stream()
+            .map(p -> p.toAbsolutePath().normalize()).toList(),
+        loaded.files());
+  }
 }

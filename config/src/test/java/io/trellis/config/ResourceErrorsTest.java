@@ -179,7 +179,7 @@ class ResourceErrorsTest {
               - pathRegex: /api/(vote
         """);
     assertAt(e, yaml, 12, "spec.routes[0].condition.any[1].pathRegex");
-    assertReason(e, "bad regular expression \"/api/(vote\"");
+    assertEquals("bad regular expression \"/api/(vote\": Unclosed group near index 10", e.reason());
   }
 
   @Test
@@ -423,5 +423,120 @@ class ResourceErrorsTest {
         """);
     assertAt(e, yaml, 1, "kind");
     assertReason(e, "missing");
+  }
+
+  @Test
+  void dstOverrideToAnUnknownServiceOfTheMesh() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          dstOverrides:
+          - authority: web-svc.demo.svc.cluster.local:80
+            weight: 900m
+          - authority: web-canery.demo.svc.cluster.local:80
+            weight: 100m
+        """);
+    assertAt(e, yaml, 10, "spec.dstOverrides[1].authority");
+    assertReason(e, "did you mean `web-canary`?");
+  }
+
+  @Test
+  void dstOverrideOnTheWrongPort() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          dstOverrides:
+          - {authority: "web-canary:8080", weight: 1}
+        """);
+    assertAt(e, yaml, 8, "spec.dstOverrides[0].authority");
+    assertReason(e, "listens on port 80");
+  }
+
+  @Test
+  void dstOverrideOutsideTheMeshIsEgress() {
+    files.write("res.yaml", PROFILE_HEAD + """
+        spec:
+          dstOverrides:
+          - {authority: "web-svc.other.svc.cluster.local:80", weight: 1}
+          - {authority: "example.com:443", weight: 1}
+        """);
+    MeshConfig mesh = MeshConfigLoader.load(files.write("mesh.conf", MESH));
+    assertEquals(2, mesh.profiles().get(0).dstOverrides().size());
+  }
+
+  @Test
+  void resourceListedTwice() {
+    files.write("res.yaml", PROFILE_HEAD + "spec: {routes: []}\n");
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          namespace = demo
+          services { web-svc { port = 80 } }
+          resources = [res.yaml, "./res.yaml"]
+        }
+        """);
+    assertAt(e, dir.resolve("mesh.conf"), 4, "trellis.mesh.resources[1]");
+    assertReason(e, "already listed by trellis.mesh.resources[0]");
+  }
+
+  @Test
+  void directoryOfResourcesNamesEachFileInErrors() {
+    files.write("profiles/a.yaml", PROFILE_HEAD + "spec: {routes: []}\n");
+    files.write("profiles/b.yml", SPLIT_HEAD + "spec: {service: web-svc, backends: []}\n");
+    files.write("profiles/README.md", "not yaml: [");
+    MeshConfigException e = files.fail("""
+        trellis.mesh {
+          namespace = demo
+          services { web-svc { port = 80 } }
+          resources = [profiles]
+        }
+        """);
+    assertAt(e, dir.resolve("profiles/b.yml"), 5, "spec.backends");
+    assertReason(e, "at least one backend");
+  }
+
+  @Test
+  void splitMatchesAreRefusedNotIgnored() {
+    MeshConfigException e = fail("""
+        apiVersion: split.smi-spec.io/v1alpha2
+        kind: TrafficSplit
+        metadata: {name: web-split}
+        spec:
+          service: web-svc
+          matches:
+          - {kind: HTTPRouteGroup, name: canary-routes}
+          backends: [{service: web-svc, weight: 1}]
+        """);
+    assertAt(e, yaml, 7, "spec.matches");
+    assertReason(e, "not supported");
+  }
+
+  @Test
+  void aDocumentThatIsNotAMapping() {
+    MeshConfigException e = fail(PROFILE_HEAD + "spec: {routes: []}\n---\n- just\n- a list\n");
+    assertAt(e, yaml, 8, "");
+    assertReason(e, "expected a mapping");
+  }
+
+  @Test
+  void badOpaquePort() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          opaquePorts:
+            "3306": true
+            "99999": true
+        """);
+    assertAt(e, yaml, 9, "spec.opaquePorts.99999");
+  }
+
+  @Test
+  void statusWithNeitherMinNorMax() {
+    MeshConfigException e = fail(PROFILE_HEAD + """
+        spec:
+          routes:
+          - name: list
+            condition: {method: GET}
+            responseClasses:
+            - condition: {status: {}}
+        """);
+    assertAt(e, yaml, 11, "spec.routes[0].responseClasses[0].condition.status");
+    assertReason(e, "needs min, max or both");
   }
 }

@@ -25,7 +25,7 @@ class ServiceProfileLoadTest {
     MeshConfig mesh = files.load("""
         trellis.mesh {
           namespace = demo
-          services { web-svc { port = 80 } }
+          services { web-svc { port = 80 }, web-canary { port = 80 } }
           resources = ["profiles/web.yaml"]
         }
         """);
@@ -180,5 +180,20 @@ class ServiceProfileLoadTest {
         """);
     assertEquals(1, mesh.profiles().size());
     assertEquals(1, mesh.splits().size());
+  }
+
+  @Test
+  void yaml11Booleans() {
+    ServiceProfile p = load("""
+        apiVersion: linkerd.io/v1alpha2
+        kind: ServiceProfile
+        metadata: {name: web-svc.demo.svc.cluster.local}
+        spec:
+          routes:
+          - {name: a, condition: {method: GET}, isRetryable: yes}
+          - {name: b, condition: {method: GET}, isRetryable: Off}
+        """);
+    assertTrue(p.routes().get(0).retryable());
+    assertFalse(p.routes().get(1).retryable());
   }
 }

@@ -12,11 +12,15 @@ import java.util.regex.Pattern;
  */
 public final class Addresses {
   private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+      Pattern.compile(
+          "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   // RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens.
   private static final Pattern HOSTNAME =
-      Pattern.compile("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+      Pattern.compile(
+          "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
   private static final Pattern DIGITS = Pattern.compile("\\d{1,9}");
+  // "127.0.0.300" is neither a valid IPv4 literal nor a host name anyone meant.
+  private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[\\d.]+");
 
   private Addresses() {}
 
@@ -42,11 +46,10 @@ public final class Addresses {
   }
 
   public static boolean isHostName(String s) {
-    return s.length() <= 253 && HOSTNAME.matcher(s).matches() && !DIGITS_AND_DOTS.matcher(s).matches();
+    return s.length() <= 253
+        && HOSTNAME.matcher(s).matches()
+        && !DIGITS_AND_DOTS.matcher(s).matches();
   }
-
-  // "127.0.0.300" is neither a valid IPv4 literal nor a host name anyone meant.
-  private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[\\d.]+");
 
   /** A port number 1..65535 from text, or an exception whose message says why not. */
   public static int port(String text) {
@@ -61,8 +64,8 @@ public final class Addresses {
   }
 
   /**
-   * {@code ip:port} or {@code [ipv6]:port}; host names too when {@code allowHostNames}.
-   * IPv6 needs brackets so that the port is unambiguous.
+   * {@code ip:port} or {@code [ipv6]:port}; host names too when {@code allowHostNames}. IPv6 needs
+   * brackets so that the port is unambiguous.
    */
   public static HostPort hostPort(String text, boolean allowHostNames) {
     String host;
@@ -70,8 +73,7 @@ public final class Addresses {
     if (text.startsWith("[")) {
       int close = text.indexOf(']');
       if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
-        throw new IllegalArgumentException(
-            "expected \"[ipv6]:port\", got \"" + text + "\"");
+        throw new IllegalArgumentException("expected \"[ipv6]:port\", got \"" + text + "\"");
       }
       host = text.substring(1, close);
       port = text.substring(close + 2);
@@ -82,7 +84,10 @@ public final class Addresses {
       int colon = text.lastIndexOf(':');
       if (colon < 0) {
         throw new IllegalArgumentException(
-            "expected \"" + (allowHostNames ? "host" : "ip") + ":port\", got \"" + text
+            "expected \""
+                + (allowHostNames ? "host" : "ip")
+                + ":port\", got \""
+                + text
                 + "\" (no port)");
       }
       if (text.indexOf(':') != colon) {
@@ -109,7 +114,8 @@ public final class Addresses {
       return;
     }
     throw new IllegalArgumentException(
-        "expected an IPv4 or IPv6 address such as \"127.0.0.11\", got \"" + host
+        "expected an IPv4 or IPv6 address such as \"127.0.0.11\", got \""
+            + host
             + "\" (workload addresses are never looked up in DNS)");
   }
 
@@ -131,6 +137,7 @@ public final class Addresses {
 
   /** Whether binding {@code host} also takes the port on every other address (0.0.0.0, ::). */
   public static boolean isWildcard(String host) {
-    return host.equals("0.0.0.0") || (isIpv6(host) && socketKey(new HostPort(host, 1)).startsWith("0:0:0:0:0:0:0:0|"));
+    return host.equals("0.0.0.0")
+        || (isIpv6(host) && socketKey(new HostPort(host, 1)).equals("0:0:0:0:0:0:0:0|1"));
   }
 }

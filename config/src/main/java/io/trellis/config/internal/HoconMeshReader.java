@@ -2,7 +2,9 @@ package io.trellis.config.internal;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.trellis.config.HostPort;
@@ -15,19 +17,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads the {@code trellis.mesh} block of a resolved HOCON config: namespace, services,
- * workloads and the list of resource files. Other {@code trellis.*} sections (proxy settings and
- * the like) may share the file and are not looked at.
+ * Reads the {@code trellis.mesh} block of a resolved HOCON config: namespace, services, workloads
+ * and the list of resource files. Other {@code trellis.*} sections (proxy settings and the like)
+ * may share the file and are not looked at.
  */
 public final class HoconMeshReader {
   public static final String ROOT = "trellis.mesh";
 
-  private static final Set<String> MESH_KEYS = Set.of("namespace", "services", "workloads", "resources");
+  private static final Set<String> MESH_KEYS =
+      Set.of("namespace", "services", "workloads", "resources");
   private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints");
   private static final Set<String> WORKLOAD_KEYS =
       Set.of("address", "app-port", "serves", "service-account", "proxy");
@@ -65,8 +69,8 @@ public final class HoconMeshReader {
     Map<String, ServiceConfig> services = new LinkedHashMap<>();
     List<HoconObject> serviceBlocks = entries(mesh, "services");
     for (HoconObject s : serviceBlocks) {
-      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
       s.allowOnly(SERVICE_KEYS);
+      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
     }
 
     Listeners listeners = new Listeners();
@@ -78,17 +82,23 @@ public final class HoconMeshReader {
     // Unmeshed endpoints are read last so that one sitting on a mesh listener is reported at the
     // endpoint, which is the entry that is wrong.
     for (HoconObject s : serviceBlocks) {
-      String name = nameOf(s);
-      services.put(name, new ServiceConfig(name, s.port("port"), endpoints(s, listeners)));
+      ServiceConfig service = services.get(nameOf(s));
+      services.put(
+          service.name(),
+          new ServiceConfig(service.name(), service.port(), endpoints(s, listeners)));
     }
 
     List<Resource> resources = new ArrayList<>();
     Path dir = file.toAbsolutePath().getParent();
     for (HoconObject.Element e : mesh.list("resources")) {
       String written = mesh.asString(e.value(), e.path());
-      resources.add(new Resource(
-          written, dir.resolve(written).normalize(), e.path(), mesh.fileOf(e.value().origin()),
-          HoconObject.lineOf(e.value())));
+      resources.add(
+          new Resource(
+              written,
+              dir.resolve(written).normalize(),
+              e.path(),
+              mesh.fileOf(e.value().origin()),
+              HoconObject.lineOf(e.value())));
     }
     return new Mesh(namespace, services, workloads, resources);
   }
@@ -98,15 +108,21 @@ public final class HoconMeshReader {
     ConfigValue trellis = root.get("trellis");
     HoconObject top = new HoconObject(file, "", root);
     if (trellis == null) {
-      throw new MeshConfigException(file, -1, ROOT, "missing; mesh.conf must have a trellis.mesh { ... } block");
+      throw new MeshConfigException(
+          file, -1, ROOT, "missing; mesh.conf must have a trellis.mesh { ... } block");
     }
     HoconObject t = top.asObject(trellis, "trellis");
     ConfigValue mesh = t.object().get("mesh");
     if (mesh == null) {
-      throw new MeshConfigException(file, t.line(), ROOT,
+      throw new MeshConfigException(
+          file,
+          t.line(),
+          ROOT,
           "missing; mesh.conf must have a trellis.mesh { ... } block"
-              + Typos.closest("mesh", t.keys()).filter(k -> !k.equals("mesh"))
-                  .map(k -> " (found trellis." + k + ")").orElse(""));
+              + Typos.closest("mesh", t.keys())
+                  .filter(k -> !k.equals("mesh"))
+                  .map(k -> " (found trellis." + k + ")")
+                  .orElse(""));
     }
     return t.asObject(mesh, ROOT);
   }
@@ -136,7 +152,8 @@ public final class HoconMeshReader {
 
     String account = w.string("service-account", name);
     if (w.has("service-account")) {
-      checkName(w, w.value("service-account"), w.child("service-account"), Names::checkServiceAccount);
+      checkName(
+          w, w.value("service-account"), w.child("service-account"), Names::checkServiceAccount);
     }
 
     ProxyPorts proxy = proxy(w, address);
@@ -177,23 +194,20 @@ public final class HoconMeshReader {
     }
   }
 
+  /**
+   * Claims a listener at the line of its key when written, else at the workload's own line (a
+   * defaulted listener has no line of its own).
+   */
   private static void claim(Listeners listeners, HoconObject w, String key, HostPort address) {
-    // The line of the key when written, else the workload's own line (a defaulted listener).
-    ConfigValue at = null;
-    HoconObject o = w;
-    String[] parts = key.split("\\.");
-    for (int i = 0; i < parts.length && o != null; i++) {
-      if (!o.has(parts[i])) {
-        break;
-      }
-      at = o.object().get(parts[i]);
-      o = i + 1 < parts.length && at.valueType() == ConfigValueType.OBJECT
-          ? new HoconObject(w.file(), "", (ConfigObject) at) : null;
+    ConfigValue written = null;
+    try {
+      written = w.object().toConfig().getValue(key);
+    } catch (ConfigException.Missing | ConfigException.WrongType e) {
+      // not written: defaulted
     }
-    boolean written = at != null && at.valueType() != ConfigValueType.OBJECT;
-    int line = written ? HoconObject.lineOf(at) : w.line();
-    Path file = w.fileOf(written ? at.origin() : w.object().origin());
-    listeners.claim(new Listeners.Claim(address, w.child(key), file, line));
+    ConfigOrigin origin = written != null ? written.origin() : w.object().origin();
+    listeners.claim(
+        new Listeners.Claim(address, w.child(key), w.fileOf(origin), origin.lineNumber()));
   }
 
   private static List<HostPort> endpoints(HoconObject s, Listeners listeners) {
@@ -210,8 +224,9 @@ public final class HoconMeshReader {
       if (!seen.add(Addresses.socketKey(hp))) {
         throw s.fail(e.value(), e.path(), hp + " is listed twice");
       }
-      listeners.check(new Listeners.Claim(
-          hp, e.path(), s.fileOf(e.value().origin()), HoconObject.lineOf(e.value())));
+      listeners.check(
+          new Listeners.Claim(
+              hp, e.path(), s.fileOf(e.value().origin()), HoconObject.lineOf(e.value())));
       out.add(hp);
     }
     return out;
@@ -251,17 +266,41 @@ public final class HoconMeshReader {
   }
 
   static String unknownService(String service, Set<String> services) {
-    return "unknown service \"" + service + "\""
-        + Typos.closest(service, services).map(s -> "; did you mean `" + s + "`?")
-            .orElse(services.isEmpty()
-                ? "; trellis.mesh.services is empty"
-                : "; known services: " + String.join(", ", services.stream().sorted().toList()));
+    return "unknown service \""
+        + service
+        + "\""
+        + Typos.closest(service, services)
+            .map(s -> "; did you mean `" + s + "`?")
+            .orElse(
+                services.isEmpty()
+                    ? "; trellis.mesh.services is empty"
+                    : "; known services: "
+                        + String.join(", ", services.stream().sorted().toList()));
+  }
+
+  /** Every file that contributed a value to {@code config}: the file itself and its includes. */
+  public static Set<Path> filesOf(Config config) {
+    Set<Path> out = new LinkedHashSet<>();
+    collectFiles(config.root(), out);
+    return out;
+  }
+
+  private static void collectFiles(ConfigValue v, Set<Path> out) {
+    if (v.origin() != null && v.origin().filename() != null) {
+      out.add(Path.of(v.origin().filename()).toAbsolutePath().normalize());
+    }
+    if (v instanceof ConfigObject o) {
+      o.values().forEach(child -> collectFiles(child, out));
+    } else if (v instanceof ConfigList l) {
+      l.forEach(child -> collectFiles(child, out));
+    }
   }
 
   /** Turns a HOCON syntax or substitution error into the same shape of message. */
   public MeshConfigException syntax(ConfigException e) {
     int line = e.origin() == null ? -1 : e.origin().lineNumber();
-    Path at = e.origin() != null && e.origin().filename() != null ? Path.of(e.origin().filename()) : file;
+    Path at =
+        e.origin() != null && e.origin().filename() != null ? Path.of(e.origin().filename()) : file;
     String reason = e.getMessage();
     // typesafe-config prefixes "<origin>: <line>: "; the location is ours to print.
     int cut = reason.indexOf(": ", reason.indexOf(": ") + 2);

@@ -9,7 +9,6 @@ import io.trellis.config.MeshConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,14 +36,13 @@ public record HoconObject(Path file, String path, ConfigObject object) {
 
   public ConfigValue value(String key) {
     ConfigValue v = object.get(key);
-    if (v == null || v.valueType() == ConfigValueType.NULL) {
+    if (v == null) {
       throw fail(object, child(key), "missing; this key is required");
     }
+    if (v.valueType() == ConfigValueType.NULL) {
+      throw fail(v, child(key), "expected a value, got null");
+    }
     return v;
-  }
-
-  public Optional<HoconObject> optionalObject(String key) {
-    return has(key) ? Optional.of(object(key)) : Optional.empty();
   }
 
   public HoconObject object(String key) {
@@ -101,7 +99,8 @@ public record HoconObject(Path file, String path, ConfigObject object) {
     }
     ConfigValue v = value(key);
     if (v.valueType() != ConfigValueType.LIST) {
-      String hint = v.valueType() == ConfigValueType.STRING ? "; write [" + v.unwrapped() + "]" : "";
+      String hint =
+          v.valueType() == ConfigValueType.STRING ? "; write [" + v.unwrapped() + "]" : "";
       throw fail(v, child(key), "expected a list [ ... ], got " + describe(v) + hint);
     }
     List<Element> out = new ArrayList<>();
@@ -128,7 +127,8 @@ public record HoconObject(Path file, String path, ConfigObject object) {
   }
 
   public MeshConfigException fail(ConfigOrigin origin, String keyPath, String reason) {
-    return new MeshConfigException(fileOf(origin), origin == null ? -1 : origin.lineNumber(), keyPath, reason);
+    return new MeshConfigException(
+        fileOf(origin), origin == null ? -1 : origin.lineNumber(), keyPath, reason);
   }
 
   /** The file an origin names: an included file's own name, else the file being loaded. */

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every socket the mesh binds or sends to, so that two listeners never claim the same
- * address:port. A wildcard (0.0.0.0, ::) claims its port on every address.
+ * Every socket the mesh binds or sends to, so that two listeners never claim the same address:port.
+ * A wildcard (0.0.0.0, ::) claims its port on every address.
  */
 final class Listeners {
   /** Who claimed a socket, for the "already used by" half of the message. */
@@ -41,7 +41,9 @@ final class Listeners {
             claim.file(),
             claim.line(),
             claim.keyPath(),
-            claim.address() + " is already used by " + other.where()
+            claim.address()
+                + " is already used by "
+                + other.where()
                 + "; every listener in the mesh needs its own address:port");
       }
     }

@@ -18,7 +18,9 @@ public final class Names {
   public static void checkLabel(String name) {
     if (!LABEL.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "\"" + name + "\" is not a valid name: use at most 63 lowercase letters, digits and '-',"
+          "\""
+              + name
+              + "\" is not a valid name: use at most 63 lowercase letters, digits and '-',"
               + " starting with a letter and ending with a letter or digit");
     }
   }
@@ -26,7 +28,9 @@ public final class Names {
   public static void checkNamespace(String name) {
     if (!NAMESPACE.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "\"" + name + "\" is not a valid namespace: use at most 63 lowercase letters, digits"
+          "\""
+              + name
+              + "\" is not a valid namespace: use at most 63 lowercase letters, digits"
               + " and '-', starting and ending with a letter or digit");
     }
   }
@@ -34,7 +38,9 @@ public final class Names {
   public static void checkServiceAccount(String name) {
     if (name.length() > 253 || !SUBDOMAIN.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "\"" + name + "\" is not a valid service account name: use lowercase letters, digits,"
+          "\""
+              + name
+              + "\" is not a valid service account name: use lowercase letters, digits,"
               + " '-' and '.'");
     }
   }

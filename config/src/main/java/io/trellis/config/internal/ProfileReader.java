@@ -1,7 +1,9 @@
 package io.trellis.config.internal;
 
+import io.trellis.config.MeshConfig;
 import io.trellis.config.RequestMatch;
 import io.trellis.config.ResponseMatch;
+import io.trellis.config.ServiceConfig;
 import io.trellis.config.ServiceProfile;
 import io.trellis.config.ServiceProfile.DstOverride;
 import io.trellis.config.ServiceProfile.ResponseClass;
@@ -23,10 +25,12 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 /** Reads a ServiceProfile (linkerd.io/v1alpha2) document, checking it as Linkerd would and more. */
 final class ProfileReader {
   private static final String CLUSTER_SUFFIX = ".svc.cluster.local";
-  private static final Set<String> SPEC_KEYS = Set.of("routes", "retryBudget", "dstOverrides", "opaquePorts");
+  private static final Set<String> SPEC_KEYS =
+      Set.of("routes", "retryBudget", "dstOverrides", "opaquePorts");
   private static final Set<String> ROUTE_KEYS =
       Set.of("name", "condition", "responseClasses", "isRetryable", "timeout");
-  private static final Set<String> REQUEST_KEYS = Set.of("method", "pathRegex", "all", "any", "not");
+  private static final Set<String> REQUEST_KEYS =
+      Set.of("method", "pathRegex", "all", "any", "not");
   private static final Set<String> CLASS_KEYS = Set.of("condition", "isFailure");
   private static final Set<String> RESPONSE_KEYS = Set.of("status", "all", "any", "not");
   private static final Set<String> STATUS_KEYS = Set.of("min", "max");
@@ -52,12 +56,15 @@ final class ProfileReader {
     for (YamlMap.Element e : spec.list("routes")) {
       routes.add(route(spec.asMap(e.node(), e.path())));
     }
-    RetryBudget budget = spec.optionalMap("retryBudget").map(this::budget).orElse(RetryBudget.DEFAULT);
+    RetryBudget budget =
+        spec.optionalMap("retryBudget").map(this::budget).orElse(RetryBudget.DEFAULT);
     List<DstOverride> overrides = new ArrayList<>();
+    int port = mesh.services().get(serviceOf(meta.name())).port();
     for (YamlMap.Element e : spec.list("dstOverrides")) {
-      overrides.add(dstOverride(spec.asMap(e.node(), e.path())));
+      overrides.add(dstOverride(spec.asMap(e.node(), e.path()), port));
     }
-    return new ServiceProfile(meta.name(), meta.namespace(), routes, budget, overrides, opaquePorts(spec));
+    return new ServiceProfile(
+        meta.name(), meta.namespace(), routes, budget, overrides, opaquePorts(spec));
   }
 
   /** The name must be the FQDN of a service of the mesh: that is how Linkerd finds a profile. */
@@ -66,14 +73,29 @@ final class ProfileReader {
     String name = meta.name();
     String suffix = "." + mesh.namespace() + CLUSTER_SUFFIX;
     if (!name.endsWith(suffix) || name.length() == suffix.length()) {
-      throw metadata.fail("name", "a ServiceProfile's name must be its service's FQDN,"
-          + " <service>" + suffix + ", got \"" + name + "\"");
+      throw metadata.fail(
+          "name",
+          "a ServiceProfile's name must be its service's FQDN,"
+              + " <service>"
+              + suffix
+              + ", got \""
+              + name
+              + "\"");
     }
-    String service = name.substring(0, name.length() - suffix.length());
+    String service = serviceOf(name);
     if (!mesh.services().containsKey(service)) {
-      throw metadata.fail("name", "\"" + name + "\" names "
-          + HoconMeshReader.unknownService(service, mesh.services().keySet()));
+      throw metadata.fail(
+          "name",
+          "\""
+              + name
+              + "\" names "
+              + HoconMeshReader.unknownService(service, mesh.services().keySet()));
     }
+  }
+
+  /** web-svc of web-svc.demo.svc.cluster.local, once checkName has passed. */
+  private static String serviceOf(String fqdn) {
+    return fqdn.substring(0, fqdn.indexOf('.'));
   }
 
   private Route route(YamlMap r) {
@@ -118,15 +140,25 @@ final class ProfileReader {
     Optional<String> regex = m.optionalString("pathRegex");
     if (regex.isPresent()) {
       try {
+        // Compiled as written first, so that the error's index points into what the user wrote.
+        Pattern.compile(regex.get().trim());
         all.add(RequestMatch.PathRegex.of(regex.get()));
       } catch (PatternSyntaxException e) {
-        throw m.fail("pathRegex", "bad regular expression \"" + regex.get() + "\": "
-            + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""));
+        throw m.fail(
+            "pathRegex",
+            "bad regular expression \""
+                + regex.get()
+                + "\": "
+                + e.getDescription()
+                + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""));
       }
     }
     if (all.isEmpty()) {
-      throw m.fail(m.node(), m.path(), "a condition needs at least one of "
-          + String.join(", ", REQUEST_KEYS.stream().sorted().toList()));
+      throw m.fail(
+          m.node(),
+          m.path(),
+          "a condition needs at least one of "
+              + String.join(", ", REQUEST_KEYS.stream().sorted().toList()));
     }
     return all.size() == 1 ? all.get(0) : new RequestMatch.All(all);
   }
@@ -155,8 +187,11 @@ final class ProfileReader {
       all.add(new ResponseMatch.Not(responseMatch(m.map("not"))));
     }
     if (all.isEmpty()) {
-      throw m.fail(m.node(), m.path(), "a condition needs at least one of "
-          + String.join(", ", RESPONSE_KEYS.stream().sorted().toList()));
+      throw m.fail(
+          m.node(),
+          m.path(),
+          "a condition needs at least one of "
+              + String.join(", ", RESPONSE_KEYS.stream().sorted().toList()));
     }
     return all.size() == 1 ? all.get(0) : new ResponseMatch.All(all);
   }
@@ -197,27 +232,75 @@ final class ProfileReader {
   private RetryBudget budget(YamlMap b) {
     b.allowOnly(BUDGET_KEYS);
     RetryBudget d = RetryBudget.DEFAULT;
-    double ratio = b.get("retryRatio").map(n -> b.number(n, b.child("retryRatio"))).orElse(d.retryRatio());
+    double ratio =
+        b.get("retryRatio").map(n -> b.number(n, b.child("retryRatio"))).orElse(d.retryRatio());
     if (ratio < 0 || ratio > 1000) {
       throw b.fail("retryRatio", "expected a ratio 0..1000, got " + ratio);
     }
-    long min = b.get("minRetriesPerSecond")
-        .map(n -> b.integer(n, b.child("minRetriesPerSecond"))).orElse((long) d.minRetriesPerSecond());
+    long min =
+        b.get("minRetriesPerSecond")
+            .map(n -> b.integer(n, b.child("minRetriesPerSecond")))
+            .orElse((long) d.minRetriesPerSecond());
     if (min < 0 || min > Integer.MAX_VALUE) {
       throw b.fail("minRetriesPerSecond", "expected 0.." + Integer.MAX_VALUE + ", got " + min);
     }
     Duration ttl = b.get("ttl").map(n -> duration(b, n, "ttl")).orElse(d.ttl());
     if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofSeconds(60)) > 0) {
-      throw b.fail("ttl", "expected a ttl from 1s to 60s, got \"" + b.asString(b.required("ttl"), b.child("ttl")) + "\"");
+      throw b.fail(
+          "ttl",
+          "expected a ttl from 1s to 60s, got \""
+              + b.asString(b.required("ttl"), b.child("ttl"))
+              + "\"");
     }
     return new RetryBudget(ratio, (int) min, ttl);
   }
 
-  private DstOverride dstOverride(YamlMap o) {
+  /**
+   * An authority inside the mesh's namespace must name one of its services on that service's port;
+   * anything else (another namespace, an external name) is egress and taken as written.
+   */
+  private DstOverride dstOverride(YamlMap o, int defaultPort) {
     o.allowOnly(OVERRIDE_KEYS);
     String authority = o.string("authority");
+    String host;
+    try {
+      host = authority.contains(":") ? Addresses.hostPort(authority, true).host() : authority;
+      Addresses.checkHost(host, true);
+    } catch (IllegalArgumentException e) {
+      throw o.fail("authority", e.getMessage());
+    }
+    String h = host.toLowerCase(Locale.ROOT);
+    h = h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    String ns = "." + mesh.namespace();
+    boolean inMesh =
+        !Addresses.isIpLiteral(h)
+            && (h.indexOf('.') < 0
+                || h.endsWith(ns) && h.indexOf('.') == h.length() - ns.length()
+                || h.endsWith(ns + CLUSTER_SUFFIX));
+    if (inMesh && meshView().resolve(authority, defaultPort).isEmpty()) {
+      String name = h.indexOf('.') < 0 ? h : h.substring(0, h.indexOf('.'));
+      ServiceConfig known = mesh.services().get(name);
+      throw o.fail(
+          "authority",
+          known == null
+              ? "\""
+                  + authority
+                  + "\" names "
+                  + HoconMeshReader.unknownService(name, mesh.services().keySet())
+              : "service \""
+                  + name
+                  + "\" listens on port "
+                  + known.port()
+                  + ", not as in \""
+                  + authority
+                  + "\"");
+    }
     long weight = quantity(o, "weight");
     return new DstOverride(authority, weight);
+  }
+
+  private MeshConfig meshView() {
+    return new MeshConfig(mesh.namespace(), mesh.services(), mesh.workloads());
   }
 
   /** opaquePorts is a map from port to true; ports mapped to false are not opaque. */
@@ -228,7 +311,8 @@ final class ProfileReader {
     }
     String at = spec.child("opaquePorts");
     if (!(n.get() instanceof MappingNode m)) {
-      throw spec.fail(n.get(), at, "expected a map from port to true, got " + YamlMap.describe(n.get()));
+      throw spec.fail(
+          n.get(), at, "expected a map from port to true, got " + YamlMap.describe(n.get()));
     }
     YamlMap ports = spec.asMap(m, at);
     Set<Integer> out = new LinkedHashSet<>();
@@ -268,5 +352,4 @@ final class ProfileReader {
       throw m.fail(n, m.child(key), e.getMessage());
     }
   }
-
 }

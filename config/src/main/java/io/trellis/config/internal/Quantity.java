@@ -12,23 +12,32 @@ import java.util.regex.Pattern;
  */
 public final class Quantity {
   private static final Pattern FORM =
-      Pattern.compile("([+-]?(?:\\d+\\.?\\d*|\\.\\d+))(?:([eE][+-]?\\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)");
-  private static final Map<String, BigDecimal> SUFFIX = Map.ofEntries(
-      Map.entry("n", new BigDecimal("1e-9")), Map.entry("u", new BigDecimal("1e-6")),
-      Map.entry("m", new BigDecimal("1e-3")), Map.entry("k", new BigDecimal("1e3")),
-      Map.entry("M", new BigDecimal("1e6")), Map.entry("G", new BigDecimal("1e9")),
-      Map.entry("T", new BigDecimal("1e12")), Map.entry("P", new BigDecimal("1e15")),
-      Map.entry("E", new BigDecimal("1e18")), Map.entry("Ki", BigDecimal.valueOf(1L << 10)),
-      Map.entry("Mi", BigDecimal.valueOf(1L << 20)), Map.entry("Gi", BigDecimal.valueOf(1L << 30)),
-      Map.entry("Ti", BigDecimal.valueOf(1L << 40)), Map.entry("Pi", BigDecimal.valueOf(1L << 50)),
-      Map.entry("Ei", BigDecimal.valueOf(1L << 60)));
+      Pattern.compile(
+          "([+-]?(?:\\d+\\.?\\d*|\\.\\d+))(?:([eE][+-]?\\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)");
+  private static final Map<String, BigDecimal> SUFFIX =
+      Map.ofEntries(
+          Map.entry("n", new BigDecimal("1e-9")),
+          Map.entry("u", new BigDecimal("1e-6")),
+          Map.entry("m", new BigDecimal("1e-3")),
+          Map.entry("k", new BigDecimal("1e3")),
+          Map.entry("M", new BigDecimal("1e6")),
+          Map.entry("G", new BigDecimal("1e9")),
+          Map.entry("T", new BigDecimal("1e12")),
+          Map.entry("P", new BigDecimal("1e15")),
+          Map.entry("E", new BigDecimal("1e18")),
+          Map.entry("Ki", BigDecimal.valueOf(1L << 10)),
+          Map.entry("Mi", BigDecimal.valueOf(1L << 20)),
+          Map.entry("Gi", BigDecimal.valueOf(1L << 30)),
+          Map.entry("Ti", BigDecimal.valueOf(1L << 40)),
+          Map.entry("Pi", BigDecimal.valueOf(1L << 50)),
+          Map.entry("Ei", BigDecimal.valueOf(1L << 60)));
   private static final BigDecimal MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
   private Quantity() {}
 
   /**
-   * The quantity in thousandths, rounded up as Kubernetes' {@code MilliValue} does; negative
-   * values are returned as such for the caller to reject with context.
+   * The quantity in thousandths, rounded up as Kubernetes' {@code MilliValue} does; negative values
+   * are returned as such for the caller to reject with context.
    */
   public static long milli(String text) {
     Matcher m = FORM.matcher(text.trim());

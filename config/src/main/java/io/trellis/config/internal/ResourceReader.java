@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -27,16 +29,23 @@ import org.yaml.snakeyaml.nodes.Node;
  * services of the mesh, and no service has two profiles or two splits.
  */
 public final class ResourceReader {
-  /** Everything the resources declare, in the order listed. */
-  public record Resources(List<ServiceProfile> profiles, List<TrafficSplit> splits) {}
+  /**
+   * Everything the resources declare, in the order listed.
+   *
+   * @param files every path read: listed files, listed directories and the files in them
+   */
+  public record Resources(
+      List<ServiceProfile> profiles, List<TrafficSplit> splits, List<Path> files) {}
 
   static final String SERVICE_PROFILE = "ServiceProfile";
   static final String TRAFFIC_SPLIT = "TrafficSplit";
-  private static final Map<String, Set<String>> API_VERSIONS = Map.of(
-      SERVICE_PROFILE, Set.of("linkerd.io/v1alpha2"),
-      TRAFFIC_SPLIT, Set.of("split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2"));
+  private static final Map<String, Set<String>> API_VERSIONS =
+      Map.of(
+          SERVICE_PROFILE, Set.of("linkerd.io/v1alpha2"),
+          TRAFFIC_SPLIT, Set.of("split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2"));
   // status is what `kubectl get -o yaml` adds; it is accepted so such output loads unchanged.
-  private static final Set<String> TOP_KEYS = Set.of("apiVersion", "kind", "metadata", "spec", "status");
+  private static final Set<String> TOP_KEYS =
+      Set.of("apiVersion", "kind", "metadata", "spec", "status");
 
   private final HoconMeshReader.Mesh mesh;
   private final List<ServiceProfile> profiles = new ArrayList<>();
@@ -51,30 +60,57 @@ public final class ResourceReader {
 
   public static Resources readAll(HoconMeshReader.Mesh mesh) {
     ResourceReader reader = new ResourceReader(mesh);
+    Map<Path, String> listed = new LinkedHashMap<>();
+    List<Path> read = new ArrayList<>();
     for (HoconMeshReader.Resource r : mesh.resources()) {
-      reader.readFile(r);
+      read.add(r.path());
+      for (Path file : filesOf(r)) {
+        String previous = listed.putIfAbsent(file, r.keyPath());
+        if (previous != null) {
+          throw r.fail(file + " is already listed by " + previous);
+        }
+        // Messages name a resource as mesh.conf's directory plus what the user wrote.
+        Path shown = r.confFile().resolveSibling(r.written());
+        reader.readFile(r, file, file.equals(r.path()) ? shown : shown.resolve(file.getFileName()));
+      }
     }
-    return new Resources(reader.profiles, reader.splits);
+    listed.keySet().stream().filter(p -> !read.contains(p)).forEach(read::add);
+    return new Resources(reader.profiles, reader.splits, read);
   }
 
-  private void readFile(HoconMeshReader.Resource r) {
-    if (!Files.exists(r.path())) {
-      throw r.fail("no such file: " + r.path());
+  /** The file itself, or every *.yaml and *.yml directly in a directory, by name. */
+  private static List<Path> filesOf(HoconMeshReader.Resource r) {
+    Path path = r.path();
+    if (!Files.exists(path)) {
+      throw r.fail("no such file: " + path);
     }
-    if (!Files.isRegularFile(r.path())) {
-      throw r.fail("not a regular file: " + r.path());
+    if (!Files.isDirectory(path)) {
+      return List.of(path);
     }
+    try (Stream<Path> entries = Files.list(path)) {
+      return entries
+          .filter(p -> Files.isRegularFile(p))
+          .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new MeshConfigException(
+          r.confFile(), r.line(), r.keyPath(), "cannot list " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void readFile(HoconMeshReader.Resource r, Path path, Path file) {
     String text;
     try {
-      text = Files.readString(r.path(), StandardCharsets.UTF_8);
+      text = Files.readString(path, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new MeshConfigException(r.confFile(), r.line(), r.keyPath(),
-          "cannot read " + r.path() + ": " + e.getMessage(), e);
+      throw new MeshConfigException(
+          r.confFile(), r.line(), r.keyPath(), "cannot read " + path + ": " + e.getMessage(), e);
     }
-    // Messages name the resource as mesh.conf's directory plus what the user wrote.
-    Path file = r.confFile().resolveSibling(r.written());
-    Iterator<Node> documents = new Yaml(new SafeConstructor(new LoaderOptions()))
-        .composeAll(new StringReader(text)).iterator();
+    Iterator<Node> documents =
+        new Yaml(new SafeConstructor(new LoaderOptions()))
+            .composeAll(new StringReader(text))
+            .iterator();
     while (true) {
       Node doc;
       try {
@@ -84,10 +120,16 @@ public final class ResourceReader {
         doc = documents.next();
       } catch (MarkedYAMLException e) {
         int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : -1;
-        String context = e.getContext() == null ? ""
-            : e.getContext() + (e.getContextMark() == null ? ""
-                : " (from line " + (e.getContextMark().getLine() + 1) + ")") + ": ";
-        throw new MeshConfigException(file, line, "", "malformed YAML: " + context + e.getProblem(), e);
+        String context =
+            e.getContext() == null
+                ? ""
+                : e.getContext()
+                    + (e.getContextMark() == null
+                        ? ""
+                        : " (from line " + (e.getContextMark().getLine() + 1) + ")")
+                    + ": ";
+        throw new MeshConfigException(
+            file, line, "", "malformed YAML: " + context + e.getProblem(), e);
       } catch (YAMLException e) {
         throw new MeshConfigException(file, -1, "", "malformed YAML: " + e.getMessage(), e);
       }
@@ -102,42 +144,65 @@ public final class ResourceReader {
     String kind = doc.string("kind");
     Set<String> versions = API_VERSIONS.get(kind);
     if (versions == null) {
-      throw doc.fail("kind", "unsupported kind \"" + kind + "\"; expected "
-          + String.join(" or ", API_VERSIONS.keySet().stream().sorted().toList()));
+      throw doc.fail(
+          "kind",
+          "unsupported kind \""
+              + kind
+              + "\"; expected "
+              + String.join(" or ", API_VERSIONS.keySet().stream().sorted().toList()));
     }
     String apiVersion = doc.string("apiVersion");
     if (!versions.contains(apiVersion)) {
-      throw doc.fail("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
-          + "; expected " + String.join(" or ", versions.stream().sorted().toList()));
+      throw doc.fail(
+          "apiVersion",
+          "unsupported apiVersion \""
+              + apiVersion
+              + "\" for "
+              + kind
+              + "; expected "
+              + String.join(" or ", versions.stream().sorted().toList()));
     }
     Metadata meta = Metadata.read(doc, mesh.namespace());
     if (kind.equals(SERVICE_PROFILE)) {
       ServiceProfile p = new ProfileReader(mesh).read(doc, meta);
       String service = p.name().substring(0, p.name().indexOf('.'));
-      claim(profileOf, service, doc, "metadata.name", "ServiceProfile");
+      claim(
+          profileOf,
+          service,
+          doc,
+          doc.map("metadata").required("name"),
+          "metadata.name",
+          SERVICE_PROFILE);
       profiles.add(p);
     } else {
       TrafficSplit s = new SplitReader(mesh).read(doc, meta, apiVersion);
-      claim(splitOf, s.service(), doc, "spec.service", "TrafficSplit");
+      claim(
+          splitOf,
+          s.service(),
+          doc,
+          doc.map("spec").required("service"),
+          "spec.service",
+          TRAFFIC_SPLIT);
       splits.add(s);
     }
   }
 
-  private static void claim(Map<String, String> owners, String service, YamlMap doc, String field, String kind) {
-    Node at = doc.node();
-    YamlMap o = doc;
-    String[] parts = field.split("\\.");
-    for (int i = 0; i < parts.length; i++) {
-      at = o.required(parts[i]);
-      if (i + 1 < parts.length) {
-        o = o.asMap(at, o.child(parts[i]));
-      }
-    }
+  /** Records that the document at {@code at} owns {@code service}, or fails naming the owner. */
+  private static void claim(
+      Map<String, String> owners, String service, YamlMap doc, Node at, String field, String kind) {
     String here = doc.file().getFileName() + ":" + YamlMap.line(at);
     String previous = owners.putIfAbsent(service, here);
     if (previous != null) {
-      throw doc.fail(at, field, "service \"" + service + "\" already has a " + kind
-          + " (" + previous + "); merge them into one");
+      throw doc.fail(
+          at,
+          field,
+          "service \""
+              + service
+              + "\" already has a "
+              + kind
+              + " ("
+              + previous
+              + "); merge them into one");
     }
   }
 
@@ -148,8 +213,13 @@ public final class ResourceReader {
       String name = meta.string("name");
       String namespace = meta.optionalString("namespace").orElse(meshNamespace);
       if (!namespace.equals(meshNamespace)) {
-        throw meta.fail("namespace", "namespace \"" + namespace + "\" is not the mesh's namespace \""
-            + meshNamespace + "\" (trellis.mesh.namespace)");
+        throw meta.fail(
+            "namespace",
+            "namespace \""
+                + namespace
+                + "\" is not the mesh's namespace \""
+                + meshNamespace
+                + "\" (trellis.mesh.namespace)");
       }
       return new Metadata(name, namespace);
     }

@@ -27,8 +27,10 @@ final class SplitReader {
     spec.allowOnly(quantities ? SPEC_KEYS : SPEC_KEYS_V1ALPHA2);
     if (spec.get("matches").isPresent()) {
       // HTTPRouteGroup matching is not implemented; refusing beats silently splitting everything.
-      throw spec.fail("matches", "matches (HTTPRouteGroup) is not supported; remove it to split"
-          + " all of the service's traffic");
+      throw spec.fail(
+          "matches",
+          "matches (HTTPRouteGroup) is not supported; remove it to split"
+              + " all of the service's traffic");
     }
     String service = service(spec, spec.required("service"), spec.child("service"));
     List<YamlMap.Element> elements = spec.list("backends");
@@ -45,14 +47,22 @@ final class SplitReader {
       String backend = service(b, serviceNode, b.child("service"));
       String previous = seen.putIfAbsent(backend, e.path());
       if (previous != null) {
-        throw b.fail(serviceNode, b.child("service"), "\"" + backend + "\" is already a backend at " + previous);
+        throw b.fail(
+            serviceNode,
+            b.child("service"),
+            "\"" + backend + "\" is already a backend at " + previous);
       }
       long weight = quantities ? ProfileReader.quantity(b, "weight") : integerWeight(b);
-      total += weight;
+      try {
+        total = Math.addExact(total, weight);
+      } catch (ArithmeticException overflow) {
+        throw b.fail("weight", "the weights add up to more than " + Long.MAX_VALUE + "m");
+      }
       backends.add(new Backend(backend, weight));
     }
     if (total == 0) {
-      throw spec.fail("backends", "the backends' weights add up to zero; at least one must be positive");
+      throw spec.fail(
+          "backends", "the backends' weights add up to zero; at least one must be positive");
     }
     return new TrafficSplit(meta.name(), meta.namespace(), service, backends);
   }

@@ -29,7 +29,8 @@ public final class Typos {
   public static String unknownKey(String key, Collection<String> known) {
     return closest(key, known)
         .map(k -> "unknown key \"" + key + "\"; did you mean `" + k + "`?")
-        .orElseGet(() -> "unknown key \"" + key + "\"; expected one of " + String.join(", ", known));
+        .orElseGet(
+            () -> "unknown key \"" + key + "\"; expected one of " + String.join(", ", known));
   }
 
   /** Optimal string alignment distance: Levenshtein plus adjacent transpositions ("prot"). */
@@ -45,7 +46,9 @@ public final class Typos {
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
             && a.charAt(i - 2) == b.charAt(j - 1)) {
           d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }

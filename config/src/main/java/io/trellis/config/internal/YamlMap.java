@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,8 +40,10 @@ public final class YamlMap {
       }
       NodeTuple previous = fields.put(key.getValue(), t);
       if (previous != null) {
-        throw fail(key, child(key.getValue()), "duplicate key; first set on line "
-            + line(previous.getKeyNode()));
+        throw fail(
+            key,
+            child(key.getValue()),
+            "duplicate key; first set on line " + line(previous.getKeyNode()));
       }
     }
   }
@@ -61,14 +64,12 @@ public final class YamlMap {
   public void allowOnly(Set<String> known) {
     for (Map.Entry<String, NodeTuple> e : fields.entrySet()) {
       if (!known.contains(e.getKey())) {
-        throw fail(e.getValue().getKeyNode(), child(e.getKey()),
+        throw fail(
+            e.getValue().getKeyNode(),
+            child(e.getKey()),
             Typos.unknownKey(e.getKey(), known.stream().sorted().toList()));
       }
     }
-  }
-
-  public Set<String> keys() {
-    return fields.keySet();
   }
 
   /** The value of {@code key}, absent when missing or explicitly null ("key:" or "key: null"). */
@@ -119,7 +120,9 @@ public final class YamlMap {
     if (!n.get().getTag().equals(Tag.BOOL)) {
       throw fail(n.get(), child(key), "expected true or false, got " + describe(n.get()));
     }
-    return Boolean.parseBoolean(((ScalarNode) n.get()).getValue().toLowerCase());
+    // YAML 1.1 (snakeyaml, and Kubernetes' go-yaml) also spells booleans yes/no and on/off.
+    return Set.of("true", "yes", "on")
+        .contains(((ScalarNode) n.get()).getValue().toLowerCase(Locale.ROOT));
   }
 
   /** An integer written as a YAML int. */

@@ -1,0 +1,139 @@
+package io.trellis.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.trellis.config.MeshConfig;
+import io.trellis.config.MeshConfigLoader;
+import io.trellis.config.WorkloadConfig;
+import io.trellis.discovery.HoconMeshSource;
+import io.trellis.proxy.ProxySettings;
+import io.trellis.proxy.Sidecar;
+import io.trellis.proxy.balance.ActorDestinations;
+import io.trellis.proxy.balance.BalanceSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code trellis proxy}: runs one workload's sidecar proxy in the foreground. */
+@Command(
+    name = "proxy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the sidecar proxy of one workload of mesh.conf in the foreground:",
+      "outbound, inbound and admin listeners on the workload's proxy ports.",
+      "Edits to mesh.conf apply while it runs."
+    })
+final class ProxyCommand implements Callable<Integer> {
+  static final int CONFIG_ERROR = 2;
+  static final int START_ERROR = 1;
+  private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "mesh.conf")
+  Path config;
+
+  @Option(names = "--workload", required = true, paramLabel = "NAME", description = "the workload")
+  String workload;
+
+  @Option(
+      names = "--mesh-poll-interval",
+      defaultValue = "1s",
+      paramLabel = "DURATION",
+      description = "Longest an edit of mesh.conf can go unnoticed (default: ${DEFAULT-VALUE}).")
+  String pollInterval;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(config)) {
+      err("trellis proxy: " + config + ": no such file");
+      return CONFIG_ERROR;
+    }
+    HoconMeshSource mesh;
+    try {
+      mesh = HoconMeshSource.start(config, parseDuration(pollInterval), MeshConfigLoader::load);
+    } catch (RuntimeException e) {
+      // The loader's message names the file, line and key.
+      err("trellis proxy: " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    MeshConfig current = mesh.current();
+    WorkloadConfig self = current.workloads().get(workload);
+    if (self == null) {
+      err(
+          "trellis proxy: "
+              + config
+              + ": no workload '"
+              + workload
+              + "' (workloads: "
+              + String.join(", ", new TreeSet<>(current.workloads().keySet()))
+              + ")");
+      mesh.close();
+      return CONFIG_ERROR;
+    }
+
+    Config settings = ConfigFactory.load();
+    ProxySettings proxySettings = ProxySettings.fromConfig(settings);
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
+    ActorDestinations destinations =
+        ActorDestinations.start(system, mesh, BalanceSettings.fromConfig(settings));
+    Sidecar sidecar;
+    try {
+      sidecar =
+          Sidecar.start(system, self, mesh::current, destinations, proxySettings)
+              .toCompletableFuture()
+              .join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      err("trellis proxy: cannot listen: " + cause.getMessage());
+      system.terminate();
+      mesh.close();
+      return START_ERROR;
+    }
+    log.info(
+        "proxy for workload {} ready: outbound {}, inbound {}, admin {}, app {}",
+        workload,
+        hostPort(sidecar.outboundAddress()),
+        hostPort(sidecar.inboundAddress()),
+        hostPort(sidecar.adminAddress()),
+        self.app());
+
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  sidecar.stop(Duration.ofSeconds(5)).toCompletableFuture().join();
+                  system.terminate();
+                  system.getWhenTerminated().toCompletableFuture().join();
+                  mesh.close();
+                },
+                "trellis-shutdown"));
+    system.getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private void err(String message) {
+    spec.commandLine().getErr().println(message);
+    spec.commandLine().getErr().flush();
+  }
+
+  private static String hostPort(java.net.InetSocketAddress a) {
+    return a.getHostString() + ":" + a.getPort();
+  }
+
+  private static Duration parseDuration(String text) {
+    return ConfigFactory.parseString("d = " + text).getDuration("d");
+  }
+}

@@ -1,0 +1,78 @@
+package io.trellis.proxy;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The proxy's settings, read once from {@code trellis.proxy} (see reference.conf for what each key
+ * means). Stages receive the values they need; none of them reads configuration.
+ */
+public record ProxySettings(
+    Timeouts outbound,
+    Timeouts inbound,
+    Server server,
+    Client client,
+    Duration metricsTickInterval) {
+
+  /** Timeouts that differ between the outbound and the inbound side. */
+  public record Timeouts(Duration connectTimeout, Duration failFastTimeout) {}
+
+  /** Limits of the proxy's own HTTP servers. */
+  public record Server(
+      Duration idleTimeout,
+      int maxHeaderCount,
+      long maxHeaderValueLength,
+      long maxUriLength,
+      long maxChunkSize,
+      int maxConnections,
+      Http2 http2) {}
+
+  /** Connections from the proxy to endpoints. */
+  public record Client(
+      Duration idleTimeout,
+      int h1MaxConnections,
+      int queueSize,
+      Duration responseSubscriptionTimeout,
+      long maxChunkSize,
+      Http2 http2) {}
+
+  /** HTTP/2 stream limit and flow-control windows. */
+  public record Http2(int maxConcurrentStreams, long connectionWindow, long streamWindow) {}
+
+  /** Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf. */
+  public static ProxySettings fromConfig(Config root) {
+    Config c = root.getConfig("trellis.proxy");
+    Config server = c.getConfig("server");
+    Config client = c.getConfig("client");
+    return new ProxySettings(
+        timeouts(c.getConfig("outbound")),
+        timeouts(c.getConfig("inbound")),
+        new Server(
+            server.getDuration("idle-timeout"),
+            server.getInt("max-header-count"),
+            server.getBytes("max-header-value-length"),
+            server.getBytes("max-uri-length"),
+            server.getBytes("max-chunk-size"),
+            server.getInt("max-connections"),
+            http2(server.getConfig("http2"))),
+        new Client(
+            client.getDuration("idle-timeout"),
+            client.getInt("h1-max-connections"),
+            client.getInt("queue-size"),
+            client.getDuration("response-subscription-timeout"),
+            client.getBytes("max-chunk-size"),
+            http2(client.getConfig("http2"))),
+        c.getDuration("metrics.tick-interval"));
+  }
+
+  private static Timeouts timeouts(Config c) {
+    return new Timeouts(c.getDuration("connect-timeout"), c.getDuration("fail-fast-timeout"));
+  }
+
+  private static Http2 http2(Config c) {
+    return new Http2(
+        c.getInt("max-concurrent-streams"),
+        c.getBytes("connection-window"),
+        c.getBytes("stream-window"));
+  }
+}

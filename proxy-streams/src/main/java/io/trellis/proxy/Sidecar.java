@@ -1,0 +1,204 @@
+package io.trellis.proxy;
+
+import io.trellis.config.HostPort;
+import io.trellis.config.MeshConfig;
+import io.trellis.config.WorkloadConfig;
+import io.trellis.proxy.admin.AdminServer;
+import io.trellis.proxy.balance.Destinations;
+import io.trellis.proxy.errors.Rescue;
+import io.trellis.proxy.http.Balance;
+import io.trellis.proxy.http.Direction;
+import io.trellis.proxy.http.Exchange;
+import io.trellis.proxy.http.Forward;
+import io.trellis.proxy.http.HopByHop;
+import io.trellis.proxy.http.HttpService;
+import io.trellis.proxy.http.PekkoHttpSettings;
+import io.trellis.proxy.http.Route;
+import io.trellis.proxy.http.Upstreams;
+import io.trellis.proxy.metrics.HttpMetrics;
+import io.trellis.proxy.metrics.KamonSetup;
+import io.trellis.proxy.metrics.RecordMetrics;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+
+/**
+ * A workload's sidecar proxy: the composition root. It builds the outbound and inbound request
+ * paths from named stages (read them innermost first, as in linkerd2-proxy's {@code mk_sidecar})
+ * and binds them, with the admin listener, on the workload's proxy ports.
+ *
+ * <p>Every listener serves HTTP/1.1 and HTTP/2 (h2c prior knowledge) on the same port.
+ */
+public final class Sidecar {
+  private final List<ServerBinding> bindings;
+  private final List<Upstreams> upstreams;
+  private final InetSocketAddress outbound;
+  private final InetSocketAddress inbound;
+  private final InetSocketAddress admin;
+
+  private Sidecar(
+      List<ServerBinding> bindings,
+      List<Upstreams> upstreams,
+      InetSocketAddress outbound,
+      InetSocketAddress inbound,
+      InetSocketAddress admin) {
+    this.bindings = bindings;
+    this.upstreams = upstreams;
+    this.outbound = outbound;
+    this.inbound = inbound;
+    this.admin = admin;
+  }
+
+  /**
+   * The outbound path: from the app to a mesh service or, for any other authority, to egress.
+   * Seams for later stages: traffic splits in routing (logical service to concrete backend),
+   * per-route timeouts and budgeted retries between routing and balancing, tap around metrics.
+   */
+  static HttpService outbound(
+      Supplier<MeshConfig> mesh,
+      Destinations destinations,
+      Upstreams upstreams,
+      HttpMetrics metrics,
+      ProxySettings settings) {
+    return Forward.to(upstreams) // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection
+        .push(Balance.over(destinations, settings.outbound().failFastTimeout())) // pick an endpoint (p2c over Peak-EWMA), waiting up to fail-fast for one
+        .push(Route.byAuthority(mesh)) // Host / :authority names a mesh service, else egress to host:port
+        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
+        .push(Rescue.errors()) // typed failures become 502/503/504 (gRPC: a status in trailers-only)
+        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+  }
+
+  /** The inbound path: from anyone to this workload's app, in the protocol received. */
+  static HttpService inbound(
+      WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
+    return Forward.to(upstreams) // send to the app over its HTTP/1.1 pool or HTTP/2 connection
+        .push(Route.toApp(workload.app())) // every request goes to the app
+        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
+        .push(Rescue.errors()) // typed failures become 502/504 (gRPC: a status in trailers-only)
+        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+  }
+
+  /**
+   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are
+   * bound; from then on {@code /ready} answers 200.
+   *
+   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
+   */
+  public static CompletionStage<Sidecar> start(
+      ActorSystem<?> system,
+      WorkloadConfig workload,
+      Supplier<MeshConfig> mesh,
+      Destinations destinations,
+      ProxySettings settings) {
+    KamonSetup.start(settings.metricsTickInterval());
+    HttpMetrics metrics = new HttpMetrics();
+    Upstreams outboundClients =
+        new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
+    Upstreams inboundClients =
+        new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
+    ServerSettings serverSettings =
+        PekkoHttpSettings.server(settings, system.settings().config());
+
+    HttpService outbound = outbound(mesh, destinations, outboundClients, metrics, settings);
+    HttpService inbound = inbound(workload, inboundClients, metrics);
+    Readiness readiness = new Readiness();
+    AdminServer admin = new AdminServer(readiness::ready);
+
+    Http http = Http.get(system);
+    CompletableFuture<ServerBinding> out =
+        bind(http, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound);
+    CompletableFuture<ServerBinding> in =
+        bind(http, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
+    CompletableFuture<ServerBinding> adm =
+        http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
+            .bind((org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>) admin::handle)
+            .toCompletableFuture();
+    return CompletableFuture.allOf(out, in, adm)
+        .whenComplete(
+            (ok, failure) -> {
+              // A partial start must not leave listeners behind.
+              if (failure != null) {
+                for (CompletableFuture<ServerBinding> b : List.of(out, in, adm)) {
+                  b.thenAccept(binding -> binding.unbind());
+                }
+                outboundClients.close();
+                inboundClients.close();
+              }
+            })
+        .thenApply(
+            ok -> {
+              readiness.set();
+              return new Sidecar(
+                  List.of(out.join(), in.join(), adm.join()),
+                  List.of(outboundClients, inboundClients),
+                  out.join().localAddress(),
+                  in.join().localAddress(),
+                  adm.join().localAddress());
+            });
+  }
+
+  private static CompletableFuture<ServerBinding> bind(
+      Http http,
+      HostPort at,
+      ServerSettings settings,
+      Direction direction,
+      HttpService service) {
+    return http.newServerAt(at.host(), at.port())
+        .withSettings(settings)
+        .bind(
+            (org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>)
+                request -> service.serve(request, Exchange.of(direction, request)))
+        .toCompletableFuture();
+  }
+
+  public InetSocketAddress outboundAddress() {
+    return outbound;
+  }
+
+  public InetSocketAddress inboundAddress() {
+    return inbound;
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin;
+  }
+
+  /**
+   * Stops accepting connections and lets requests in flight finish for up to {@code deadline}.
+   */
+  public CompletionStage<Done> stop(Duration deadline) {
+    CompletableFuture<?>[] terminated =
+        bindings.stream()
+            .map(b -> b.terminate(deadline).toCompletableFuture())
+            .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(terminated)
+        .thenApply(
+            ok -> {
+              upstreams.forEach(Upstreams::close);
+              return Done.getInstance();
+            });
+  }
+
+  /** Set once, when every listener is bound. */
+  private static final class Readiness {
+    private volatile boolean ready;
+
+    void set() {
+      ready = true;
+    }
+
+    boolean ready() {
+      return ready;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.trellis.proxy.http;
+
+import io.trellis.config.Endpoint;
+import io.trellis.config.ServiceRef;
+import java.util.Locale;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+
+/**
+ * What the stages learn about one request as it goes down the path: routing fills in the service
+ * (or the endpoint, for egress and inbound), balancing the endpoint; metrics and error rescue read
+ * them back. One per request, confined to the request's own asynchronous chain (each stage
+ * writes before it calls the next one), so it needs no synchronization.
+ */
+public final class Exchange {
+  private final Direction direction;
+  private final long startNanos;
+  private final String authority;
+  private final boolean grpc;
+  private ServiceRef service;
+  private Endpoint endpoint;
+
+  public Exchange(Direction direction, long startNanos, String authority, boolean grpc) {
+    this.direction = direction;
+    this.startNanos = startNanos;
+    this.authority = authority;
+    this.grpc = grpc;
+  }
+
+  /** Reads what every stage needs from the request once, as the server hands it over. */
+  public static Exchange of(Direction direction, HttpRequest request) {
+    String authority = request.getUri().asScala().authority().toString().toLowerCase(Locale.ROOT);
+    var mediaType = request.entity().getContentType().mediaType();
+    boolean grpc =
+        mediaType.mainType().equals("application") && mediaType.subType().startsWith("grpc");
+    return new Exchange(direction, System.nanoTime(), authority, grpc);
+  }
+
+  public Direction direction() {
+    return direction;
+  }
+
+  /** When the server handed the request over ({@link System#nanoTime()}). */
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The request's authority as the client sent it (Host or :authority), lower case. */
+  public String authority() {
+    return authority;
+  }
+
+  /** True when the request is gRPC (content-type application/grpc[+proto|...]). */
+  public boolean grpc() {
+    return grpc;
+  }
+
+  /** The mesh service the request is for; null for egress and inbound. */
+  public ServiceRef service() {
+    return service;
+  }
+
+  public void service(ServiceRef service) {
+    this.service = service;
+  }
+
+  /** Where the request goes; null until routing or balancing chose. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  public void endpoint(Endpoint endpoint) {
+    this.endpoint = endpoint;
+  }
+}
