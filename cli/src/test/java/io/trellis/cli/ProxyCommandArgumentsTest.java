@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bad input to {@code trellis proxy} ends with exit code 2 and a message that says what is wrong. */
+/**
+ * Bad input to {@code trellis proxy} ends with exit code 2 and a message that says what is wrong.
+ */
 class ProxyCommandArgumentsTest {
   @TempDir Path dir;
 
@@ -45,7 +47,8 @@ class ProxyCommandArgumentsTest {
   @Test
   void invalidMeshConfGivesTheLoadersMessage() throws IOException {
     Path conf = dir.resolve("mesh.conf");
-    Files.writeString(conf, "trellis.mesh {\n  namespace = demo\n  services { web { port = eighty } }\n}\n");
+    Files.writeString(
+        conf, "trellis.mesh {\n  namespace = demo\n  services { web { port = eighty } }\n}\n");
     Result r = run("proxy", "--config", conf.toString(), "--workload", "web");
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("trellis proxy: "), r.err());

@@ -34,12 +34,19 @@ public record ProxySettings(
       int queueSize,
       Duration responseSubscriptionTimeout,
       long maxChunkSize,
+      Duration connectBackoffMax,
       Http2 http2) {}
 
-  /** HTTP/2 stream limit and flow-control windows. */
-  public record Http2(int maxConcurrentStreams, long connectionWindow, long streamWindow) {}
+  /** HTTP/2 stream limit, flow-control windows, and PINGs while streams are open. */
+  public record Http2(
+      int maxConcurrentStreams,
+      long connectionWindow,
+      long streamWindow,
+      Duration keepaliveInterval) {}
 
-  /** Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf. */
+  /**
+   * Reads {@code trellis.proxy} from a resolved config that includes this module's reference.conf.
+   */
   public static ProxySettings fromConfig(Config root) {
     Config c = root.getConfig("trellis.proxy");
     Config server = c.getConfig("server");
@@ -61,6 +68,7 @@ public record ProxySettings(
             client.getInt("queue-size"),
             client.getDuration("response-subscription-timeout"),
             client.getBytes("max-chunk-size"),
+            client.getDuration("connect-backoff-max"),
             http2(client.getConfig("http2"))),
         c.getDuration("metrics.tick-interval"));
   }
@@ -73,6 +81,7 @@ public record ProxySettings(
     return new Http2(
         c.getInt("max-concurrent-streams"),
         c.getBytes("connection-window"),
-        c.getBytes("stream-window"));
+        c.getBytes("stream-window"),
+        c.getDuration("keepalive-interval"));
   }
 }

@@ -21,6 +21,7 @@ import io.trellis.proxy.metrics.RecordMetrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -31,6 +32,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.japi.function.Function;
 
 /**
  * A workload's sidecar proxy: the composition root. It builds the outbound and inbound request
@@ -60,37 +62,50 @@ public final class Sidecar {
   }
 
   /**
-   * The outbound path: from the app to a mesh service or, for any other authority, to egress.
-   * Seams for later stages: traffic splits in routing (logical service to concrete backend),
-   * per-route timeouts and budgeted retries between routing and balancing, tap around metrics.
+   * The outbound path: from the app to a mesh service or, for any other authority, to egress. Seams
+   * for later stages: traffic splits in routing (logical service to concrete backend), per-route
+   * timeouts and budgeted retries between routing and balancing, tap around metrics.
    */
   static HttpService outbound(
+      WorkloadConfig workload,
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       Upstreams upstreams,
       HttpMetrics metrics,
       ProxySettings settings) {
-    return Forward.to(upstreams) // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection
-        .push(Balance.over(destinations, settings.outbound().failFastTimeout())) // pick an endpoint (p2c over Peak-EWMA), waiting up to fail-fast for one
-        .push(Route.byAuthority(mesh)) // Host / :authority names a mesh service, else egress to host:port
-        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
-        .push(Rescue.errors()) // typed failures become 502/503/504 (gRPC: a status in trailers-only)
-        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+    Duration failFast = settings.outbound().failFastTimeout();
+    Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
+    // send over the endpoint's HTTP/1.1 pool or HTTP/2 connection, in the protocol received
+    return Forward.to(upstreams)
+        // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
+        .push(Balance.over(destinations, failFast))
+        // Host / :authority names a mesh service; any other authority is egress to host:port
+        .push(Route.byAuthority(mesh, self))
+        // drop connection-scoped headers, both ways
+        .push(HopByHop.strip())
+        // typed failures become 502/503/504 (gRPC: a status in a trailers-only response)
+        .push(Rescue.errors())
+        // request_total, response_total, response_latency_ms
+        .push(RecordMetrics.with(metrics));
   }
 
   /** The inbound path: from anyone to this workload's app, in the protocol received. */
-  static HttpService inbound(
-      WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
-    return Forward.to(upstreams) // send to the app over its HTTP/1.1 pool or HTTP/2 connection
-        .push(Route.toApp(workload.app())) // every request goes to the app
-        .push(HopByHop.strip()) // drop connection-scoped headers, both ways
-        .push(Rescue.errors()) // typed failures become 502/504 (gRPC: a status in trailers-only)
-        .push(RecordMetrics.with(metrics)); // request_total, response_total, response_latency_ms
+  static HttpService inbound(WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
+    // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
+    return Forward.to(upstreams)
+        // every request goes to the app
+        .push(Route.toApp(workload.app()))
+        // drop connection-scoped headers, both ways
+        .push(HopByHop.strip())
+        // typed failures become 502/504 (gRPC: a status in a trailers-only response)
+        .push(Rescue.errors())
+        // request_total, response_total, response_latency_ms
+        .push(RecordMetrics.with(metrics));
   }
 
   /**
-   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are
-   * bound; from then on {@code /ready} answers 200.
+   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are bound;
+   * from then on {@code /ready} answers 200.
    *
    * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
    */
@@ -106,10 +121,10 @@ public final class Sidecar {
         new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
     Upstreams inboundClients =
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
-    ServerSettings serverSettings =
-        PekkoHttpSettings.server(settings, system.settings().config());
+    ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
-    HttpService outbound = outbound(mesh, destinations, outboundClients, metrics, settings);
+    HttpService outbound =
+        outbound(workload, mesh, destinations, outboundClients, metrics, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics);
     Readiness readiness = new Readiness();
     AdminServer admin = new AdminServer(readiness::ready);
@@ -121,7 +136,7 @@ public final class Sidecar {
         bind(http, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
-            .bind((org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>) admin::handle)
+            .bind(handler(admin::handle))
             .toCompletableFuture();
     return CompletableFuture.allOf(out, in, adm)
         .whenComplete(
@@ -148,17 +163,17 @@ public final class Sidecar {
   }
 
   private static CompletableFuture<ServerBinding> bind(
-      Http http,
-      HostPort at,
-      ServerSettings settings,
-      Direction direction,
-      HttpService service) {
+      Http http, HostPort at, ServerSettings settings, Direction direction, HttpService service) {
     return http.newServerAt(at.host(), at.port())
         .withSettings(settings)
-        .bind(
-            (org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>)
-                request -> service.serve(request, Exchange.of(direction, request)))
+        .bind(handler(request -> service.serve(request, Exchange.of(direction, request))))
         .toCompletableFuture();
+  }
+
+  /** Names the handler type: {@code ServerBuilder.bind} is overloaded for lambdas. */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> handler(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+    return handler;
   }
 
   public InetSocketAddress outboundAddress() {
@@ -173,9 +188,7 @@ public final class Sidecar {
     return admin;
   }
 
-  /**
-   * Stops accepting connections and lets requests in flight finish for up to {@code deadline}.
-   */
+  /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     CompletableFuture<?>[] terminated =
         bindings.stream()

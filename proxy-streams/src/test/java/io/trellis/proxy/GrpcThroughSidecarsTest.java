@@ -22,8 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * gRPC-shaped HTTP/2 exchanges through client outbound, server inbound, to the app: streaming
- * both ways at once, and the response trailers (grpc-status) arriving intact.
+ * gRPC-shaped HTTP/2 exchanges through client outbound, server inbound, to the app: streaming both
+ * ways at once, and the response trailers (grpc-status) arriving intact.
  */
 class GrpcThroughSidecarsTest extends SidecarTestKit {
   Sidecar client;

@@ -24,7 +24,8 @@ class HeaderLimitsTest extends SidecarTestKit {
 
   /** Sends a raw HTTP/1.1 head and returns the status line of the answer. */
   String statusLine(String head) throws IOException {
-    try (Socket s = new Socket(sidecar.inboundAddress().getAddress(), sidecar.inboundAddress().getPort())) {
+    try (Socket s =
+        new Socket(sidecar.inboundAddress().getAddress(), sidecar.inboundAddress().getPort())) {
       s.setSoTimeout((int) AWAIT.toMillis());
       OutputStream out = s.getOutputStream();
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));

@@ -48,7 +48,11 @@ class SidecarErrorsTest extends SidecarTestKit {
     }
     WorkloadConfig slow =
         new WorkloadConfig(
-            "slow", address, 8080, List.of(), "slow",
+            "slow",
+            address,
+            8080,
+            List.of(),
+            "slow",
             io.trellis.config.ProxyPorts.defaultsFor(TestMesh.nextAddress()));
     blackholeApp = sidecar(slow);
   }
@@ -85,8 +89,7 @@ class SidecarErrorsTest extends SidecarTestKit {
 
   @Test
   void connectTimeoutIs504() {
-    HttpResponse response =
-        h1(blackholeApp.inboundAddress(), HttpRequest.GET("http://slow/"));
+    HttpResponse response = h1(blackholeApp.inboundAddress(), HttpRequest.GET("http://slow/"));
     assertEquals(504, response.status().intValue());
     assertTrue(
         body(response).matches("endpoint 127\\.77\\.[0-9.]+:8080: connect timed out after 300ms\n"),

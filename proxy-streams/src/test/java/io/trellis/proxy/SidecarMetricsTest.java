@@ -81,8 +81,7 @@ class SidecarMetricsTest extends SidecarTestKit {
                 : Optional.empty();
           });
     } catch (AssertionError e) {
-      throw new AssertionError(
-          e.getMessage() + "; found " + scrape(sidecar).find(name, Map.of()));
+      throw new AssertionError(e.getMessage() + "; found " + scrape(sidecar).find(name, Map.of()));
     }
   }
 
@@ -104,8 +103,10 @@ class SidecarMetricsTest extends SidecarTestKit {
   void requestAndResponseCountersCarryLinkerdLabels() throws InterruptedException {
     // Two HTTP/1.1 requests and two gRPC calls went to metrics-web.
     expectValue(client, "request_total", outbound(), 4.0);
-    expectValue(client, "response_total", outbound("status_code", "200", "classification", "success"), 1.0);
-    expectValue(client, "response_total", outbound("status_code", "503", "classification", "failure"), 1.0);
+    expectValue(
+        client, "response_total", outbound("status_code", "200", "classification", "success"), 1.0);
+    expectValue(
+        client, "response_total", outbound("status_code", "503", "classification", "failure"), 1.0);
     PrometheusText text = scrape(client);
     assertEquals("counter", text.types().get("request_total"));
     assertEquals("counter", text.types().get("response_total"));
@@ -114,17 +115,32 @@ class SidecarMetricsTest extends SidecarTestKit {
 
   @Test
   void grpcStatusComesFromTrailersAndClassifies() throws InterruptedException {
-    expectValue(client, "response_total",
-                outbound("status_code", "200", "grpc_status", "0", "classification", "success"), 1.0);
-    expectValue(client, "response_total",
-                outbound("status_code", "200", "grpc_status", "5", "classification", "failure"), 1.0);
+    expectValue(
+        client,
+        "response_total",
+        outbound("status_code", "200", "grpc_status", "0", "classification", "success"),
+        1.0);
+    expectValue(
+        client,
+        "response_total",
+        outbound("status_code", "200", "grpc_status", "5", "classification", "failure"),
+        1.0);
   }
 
   @Test
   void proxyErrorsCountAsFailedResponses() throws InterruptedException {
     Map<String, String> labels =
-        outbound("status_code", "502", "classification", "failure", "authority", "metrics-down",
-            "dst_service", "metrics-down", "dst_deployment", "mdown");
+        outbound(
+            "status_code",
+            "502",
+            "classification",
+            "failure",
+            "authority",
+            "metrics-down",
+            "dst_service",
+            "metrics-down",
+            "dst_deployment",
+            "mdown");
     expectValue(client, "response_total", labels, 1.0);
   }
 
@@ -135,9 +151,7 @@ class SidecarMetricsTest extends SidecarTestKit {
     List<PrometheusText.Sample> buckets =
         scrape(client).exact("response_latency_ms_bucket", labels);
     List<String> les =
-        buckets.stream()
-            .map(s -> s.labels().get("le").replaceAll("\\.0$", ""))
-            .toList();
+        buckets.stream().map(s -> s.labels().get("le").replaceAll("\\.0$", "")).toList();
     assertEquals(LINKERD_BUCKETS, les);
     assertEquals(1, scrape(client).exact("response_latency_ms_sum", labels).size());
   }
@@ -167,8 +181,14 @@ class SidecarMetricsTest extends SidecarTestKit {
   void readyAndLive() {
     var admin = client.adminAddress();
     assertEquals(
-        200, h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/ready")).status().intValue());
+        200,
+        h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/ready"))
+            .status()
+            .intValue());
     assertEquals(
-        200, h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/live")).status().intValue());
+        200,
+        h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/live"))
+            .status()
+            .intValue());
   }
 }

@@ -47,8 +47,10 @@ class SidecarRoutingTest extends SidecarTestKit {
 
   @Test
   void hostFormsOfTheSameServiceReachIt() {
-    for (String authority : List.of("api:8080", "api.demo:8080", "api.demo.svc.cluster.local:8080")) {
-      HttpResponse response = h1(client.outboundAddress(), HttpRequest.GET("http://" + authority + "/"));
+    for (String authority :
+        List.of("api:8080", "api.demo:8080", "api.demo.svc.cluster.local:8080")) {
+      HttpResponse response =
+          h1(client.outboundAddress(), HttpRequest.GET("http://" + authority + "/"));
       assertTrue(body(response).startsWith("api "), authority);
     }
   }
@@ -92,5 +94,31 @@ class SidecarRoutingTest extends SidecarTestKit {
         HttpRequest.GET("http://web/headers").addHeader(RawHeader.create("te", "trailers"));
     String body = body(h2(client.outboundAddress(), request));
     assertTrue(body.contains("te: trailers"), body);
+  }
+
+  @Test
+  void requestForTheProxyItselfIsRefusedNotLooped() {
+    var self = client.outboundAddress();
+    HttpResponse response =
+        h1(self, HttpRequest.GET("http://" + self.getHostString() + ":" + self.getPort() + "/"));
+    assertEquals(502, response.status().intValue());
+    assertTrue(body(response).contains("is this proxy"));
+  }
+
+  @Test
+  void headResponsesKeepTheirHeadersAndHaveNoBody() {
+    HttpResponse response = h1(client.outboundAddress(), HttpRequest.HEAD("http://web/"));
+    assertEquals(200, response.status().intValue());
+    assertTrue(response.entity().getContentLengthOption().orElse(0) > 0);
+  }
+
+  @Test
+  void manyRequestsShareTheEndpointConnections() {
+    for (int i = 0; i < 10; i++) {
+      assertEquals(
+          200, h1(client.outboundAddress(), HttpRequest.GET("http://web/")).status().intValue());
+      assertEquals(
+          200, h2(client.outboundAddress(), HttpRequest.GET("http://web/")).status().intValue());
+    }
   }
 }

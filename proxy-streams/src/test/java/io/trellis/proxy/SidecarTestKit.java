@@ -28,8 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * One actor system, mesh and balancer per test class; sidecars and apps started by the tests
- * are stopped after the class. Timeouts are shortened so error scenarios stay fast.
+ * One actor system, mesh and balancer per test class; sidecars and apps started by the tests are
+ * stopped after the class. Timeouts are shortened so error scenarios stay fast.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SidecarTestKit {
@@ -84,9 +84,9 @@ abstract class SidecarTestKit {
   }
 
   /**
-   * Sends one request over a new HTTP/1.1 connection to {@code to}, in origin form with the
-   * URI's authority as Host (pekko's connection-level client would send an absolute URI as is,
-   * with the connection's address as Host).
+   * Sends one request over a new HTTP/1.1 connection to {@code to}, in origin form with the URI's
+   * authority as Host (pekko's connection-level client would send an absolute URI as is, with the
+   * connection's address as Host).
    */
   HttpResponse h1(InetSocketAddress to, HttpRequest request) {
     var uri = request.getUri();
@@ -107,8 +107,8 @@ abstract class SidecarTestKit {
 
   /**
    * Sends one request over a new h2c (prior knowledge) connection to {@code to}. The connection
-   * stays open (until the actor system stops) so that a streaming response body is not cut off
-   * when the request side completes.
+   * stays open (until the actor system stops) so that a streaming response body is not cut off when
+   * the request side completes.
    */
   HttpResponse h2(InetSocketAddress to, HttpRequest request) {
     CompletableFuture<HttpResponse> response = new CompletableFuture<>();

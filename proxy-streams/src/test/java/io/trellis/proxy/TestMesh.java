@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A mesh the test builds and edits in code, published like a discovery source. Every workload
- * gets its own loopback address (127.77.x.y, a range these tests keep to themselves) and Linkerd's
+ * A mesh the test builds and edits in code, published like a discovery source. Every workload gets
+ * its own loopback address (127.77.x.y, a range these tests keep to themselves) and Linkerd's
  * ports, so tests never race for free ports.
  */
 final class TestMesh implements MeshUpdates {

@@ -15,9 +15,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The admin listener's routes, as Linkerd's proxy serves them on 4191: {@code /metrics}
- * (Prometheus text from Kamon's reporter), {@code /ready} (200 once the proxy's listeners are
- * bound, 503 before) and {@code /live} (200 while the process runs).
+ * The admin listener's routes, as Linkerd's proxy serves them on 4191: {@code /metrics} (Prometheus
+ * text from Kamon's reporter), {@code /ready} (200 once the proxy's listeners are bound, 503
+ * before) and {@code /live} (200 while the process runs).
  */
 public final class AdminServer {
   private static final ContentType PROMETHEUS =
@@ -39,7 +39,9 @@ public final class AdminServer {
     }
     return switch (request.getUri().path()) {
       case "/metrics" ->
-          HttpResponse.create().withEntity(HttpEntities.create(PROMETHEUS, ByteString.fromString(KamonSetup.scrapeData())));
+          HttpResponse.create()
+              .withEntity(
+                  HttpEntities.create(PROMETHEUS, ByteString.fromString(KamonSetup.scrapeData())));
       case "/ready" ->
           ready.getAsBoolean()
               ? text(StatusCodes.OK, "ready\n")

@@ -9,10 +9,10 @@ import java.util.concurrent.ExecutionException;
 /**
  * Turns what the pekko-http client fails with into a {@link ProxyError} naming the endpoint.
  *
- * <p>Pekko's TCP layer reports both a refused connection and a connect timeout as a
- * {@code StreamTcpException} whose message embeds the {@link ConnectException} text ("Connection
- * refused", "Connect timeout of ... expired") without keeping it as the cause, so the text is all
- * there is to go by.
+ * <p>Pekko's TCP layer reports both a refused connection and a connect timeout as a {@code
+ * StreamTcpException} whose message embeds the {@link ConnectException} text ("Connection refused",
+ * "Connect timeout of ... expired") without keeping it as the cause, so the text is all there is to
+ * go by.
  */
 public final class ConnectFailures {
   private ConnectFailures() {}

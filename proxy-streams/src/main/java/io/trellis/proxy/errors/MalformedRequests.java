@@ -12,9 +12,9 @@ import org.apache.pekko.http.scaladsl.settings.ServerSettings;
 
 /**
  * What the proxy's HTTP/1.1 servers answer to a request pekko-http could not parse; such requests
- * never reach the pipeline (and {@link Rescue}). Pekko answers too many headers with 400; the
- * proxy answers 431 like for an oversized header, as Linkerd and Envoy do. The connection is
- * closed after either. Nothing is logged: a client sending garbage must not fill the log.
+ * never reach the pipeline (and {@link Rescue}). Pekko answers too many headers with 400; the proxy
+ * answers 431 like for an oversized header, as Linkerd and Envoy do. The connection is closed after
+ * either. Nothing is logged: a client sending garbage must not fill the log.
  *
  * <p>Configured as {@code pekko.http.server.parsing.error-handler}; pekko creates one per
  * connection with the no-argument constructor.
@@ -26,7 +26,8 @@ public final class MalformedRequests extends ParsingErrorHandler {
       StatusCode status, ErrorInfo error, LoggingAdapter log, ServerSettings settings) {
     String summary = error.summary();
     boolean tooManyHeaders =
-        status.intValue() == 400 && summary.contains("more than the configured limit")
+        status.intValue() == 400
+            && summary.contains("more than the configured limit")
             && summary.contains("headers");
     org.apache.pekko.http.javadsl.model.StatusCode answer =
         tooManyHeaders ? StatusCodes.REQUEST_HEADER_FIELDS_TOO_LARGE : status;

@@ -16,6 +16,8 @@ public final class ProxyError extends RuntimeException {
   public enum Kind {
     /** The request names no authority to route by. */
     NO_AUTHORITY,
+    /** The request's authority is this proxy's own listener. */
+    LOOP,
     /** The service had no endpoint within the fail-fast timeout. */
     NO_ENDPOINTS,
     /** The endpoint's request queue is full. */
@@ -43,6 +45,11 @@ public final class ProxyError extends RuntimeException {
     return new ProxyError(Kind.NO_AUTHORITY, "request has no authority (Host or :authority)", null);
   }
 
+  public static ProxyError loop(HostPort self) {
+    return new ProxyError(
+        Kind.LOOP, "authority " + self + " is this proxy: refusing to loop", null);
+  }
+
   public static ProxyError noEndpoints(ServiceRef service, Duration waited) {
     return new ProxyError(
         Kind.NO_ENDPOINTS,
@@ -55,7 +62,8 @@ public final class ProxyError extends RuntimeException {
   }
 
   public static ProxyError connectRefused(HostPort endpoint, Throwable cause) {
-    return new ProxyError(Kind.CONNECT_REFUSED, "endpoint " + endpoint + ": connection refused", cause);
+    return new ProxyError(
+        Kind.CONNECT_REFUSED, "endpoint " + endpoint + ": connection refused", cause);
   }
 
   public static ProxyError connectTimeout(HostPort endpoint, Duration timeout, Throwable cause) {

@@ -18,12 +18,13 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The one place where failures become responses (as linkerd2-proxy's {@code errors::respond}).
- * Every stage below fails with a {@link ProxyError} that says what failed and why; this stage
- * picks the status:
+ * Every stage below fails with a {@link ProxyError} that says what failed and why; this stage picks
+ * the status:
  *
  * <pre>
  *   kind             HTTP  gRPC (HTTP 200, trailers-only)
  *   NO_AUTHORITY     400   INTERNAL (13)
+ *   LOOP             502   UNAVAILABLE (14)
  *   NO_ENDPOINTS     504   DEADLINE_EXCEEDED (4)
  *   LOAD_SHED        503   UNAVAILABLE (14)
  *   CONNECT_REFUSED  502   UNAVAILABLE (14)
@@ -81,7 +82,7 @@ public final class Rescue implements HttpService {
       case NO_AUTHORITY -> StatusCodes.BAD_REQUEST;
       case NO_ENDPOINTS, CONNECT_TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
       case LOAD_SHED -> StatusCodes.SERVICE_UNAVAILABLE;
-      case CONNECT_REFUSED, ENDPOINT_IO -> StatusCodes.BAD_GATEWAY;
+      case LOOP, CONNECT_REFUSED, ENDPOINT_IO -> StatusCodes.BAD_GATEWAY;
     };
   }
 
@@ -92,7 +93,7 @@ public final class Rescue implements HttpService {
     return switch (kind) {
       case NO_AUTHORITY -> 13;
       case NO_ENDPOINTS, CONNECT_TIMEOUT -> 4;
-      case LOAD_SHED, CONNECT_REFUSED, ENDPOINT_IO -> 14;
+      case LOOP, LOAD_SHED, CONNECT_REFUSED, ENDPOINT_IO -> 14;
     };
   }
 
@@ -112,9 +113,7 @@ public final class Rescue implements HttpService {
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withHeaders(headers)
-        .withEntity(
-            HttpEntities.create(
-GRPC, ByteString.emptyByteString()));
+        .withEntity(HttpEntities.create(GRPC, ByteString.emptyByteString()));
   }
 
   /** grpc-message is percent-encoded (gRPC over HTTP/2 spec): keep printable ASCII but '%'. */

@@ -13,8 +13,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * Picks an endpoint of the request's service (power of two choices over Peak-EWMA, owned by the
- * balance package) and reports the outcome back to it. A service with no endpoints is waited for
- * up to the fail-fast timeout; then the request fails with {@link ProxyError.Kind#NO_ENDPOINTS}.
+ * balance package) and reports the outcome back to it. A service with no endpoints is waited for up
+ * to the fail-fast timeout; then the request fails with {@link ProxyError.Kind#NO_ENDPOINTS}.
  * Requests already routed to a fixed endpoint (egress, inbound) pass through.
  *
  * <p>Endpoints are never cached here: each request reads the destination's current snapshot, so

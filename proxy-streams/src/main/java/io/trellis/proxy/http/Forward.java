@@ -9,9 +9,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Host;
 
 /**
- * The innermost stage: sends the request to the endpoint chosen upstream of it, in the protocol
- * it arrived in (HTTP/2 stays HTTP/2, so gRPC and its trailers pass through; HTTP/1.1 stays
- * HTTP/1.1). The entity is handed over as is: bodies stream through with backpressure both ways.
+ * The innermost stage: sends the request to the endpoint chosen upstream of it, in the protocol it
+ * arrived in (HTTP/2 stays HTTP/2, so gRPC and its trailers pass through; HTTP/1.1 stays HTTP/1.1).
+ * The entity is handed over as is: bodies stream through with backpressure both ways.
  */
 public final class Forward implements HttpService {
   /** The javadsl has no constant for it; pekko uses one instance, so identity compares work. */
@@ -41,8 +41,8 @@ public final class Forward implements HttpService {
 
   /**
    * An HTTP/1.0 upstream's response is answered as HTTP/1.1, as nginx and HAProxy do: the client
-   * asked in HTTP/1.1 and its connection should stay persistent (the body is framed by the
-   * server side anyway).
+   * asked in HTTP/1.1 and its connection should stay persistent (the body is framed by the server
+   * side anyway).
    */
   private static HttpResponse asHttp11(HttpResponse response) {
     return response.protocol() == HttpProtocols.HTTP_1_0
@@ -51,8 +51,8 @@ public final class Forward implements HttpService {
   }
 
   /**
-   * A host pool sends origin-form request targets; the client's Host header is kept (and added
-   * from the URI when an HTTP/1.0 client sent none) so the endpoint sees the authority asked for.
+   * A host pool sends origin-form request targets; the client's Host header is kept (and added from
+   * the URI when an HTTP/1.0 client sent none) so the endpoint sees the authority asked for.
    */
   private static HttpRequest originForm(HttpRequest request) {
     var uri = request.getUri();

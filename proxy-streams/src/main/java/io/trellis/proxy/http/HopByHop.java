@@ -8,11 +8,11 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * Drops headers that describe one connection rather than the message (RFC 9110 section 7.6.1),
- * from requests on the way in and from responses on the way back: Connection and every header it
- * names, Keep-Alive, Proxy-Connection, Upgrade, and TE unless it is exactly {@code trailers}
- * (which gRPC requires end to end). Transfer-Encoding never appears as a header here: pekko-http
- * models it as the entity's framing and re-frames on each hop.
+ * Drops headers that describe one connection rather than the message (RFC 9110 section 7.6.1), from
+ * requests on the way in and from responses on the way back: Connection and every header it names,
+ * Keep-Alive, Proxy-Connection, Upgrade, and TE unless it is exactly {@code trailers} (which gRPC
+ * requires end to end). Transfer-Encoding never appears as a header here: pekko-http models it as
+ * the entity's framing and re-frames on each hop.
  *
  * <p>Most messages carry none of these; then the message is passed on untouched, without
  * allocating.
@@ -22,8 +22,7 @@ public final class HopByHop {
 
   public static HttpService.Layer strip() {
     return next ->
-        (request, exchange) ->
-            next.serve(strip(request), exchange).thenApply(HopByHop::strip);
+        (request, exchange) -> next.serve(strip(request), exchange).thenApply(HopByHop::strip);
   }
 
   static HttpRequest strip(HttpRequest request) {

@@ -10,12 +10,12 @@ import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
+import org.apache.pekko.http.scaladsl.HttpExt;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.http.scaladsl.HttpExt;
 import scala.Tuple2;
 import scala.util.Try;
 
@@ -27,7 +27,9 @@ import scala.util.Try;
 final class Http1Upstream implements Upstream {
   private final HostPort address;
   private final Duration connectTimeout;
-  private final BoundedSourceQueue<Tuple2<org.apache.pekko.http.scaladsl.model.HttpRequest, CompletableFuture<HttpResponse>>> queue;
+  private final BoundedSourceQueue<
+          Tuple2<org.apache.pekko.http.scaladsl.model.HttpRequest, CompletableFuture<HttpResponse>>>
+      queue;
 
   Http1Upstream(
       HostPort address,
@@ -43,7 +45,11 @@ final class Http1Upstream implements Upstream {
     // its default HTTPS context even for a plain http ConnectHttp (pekko-http 1.3.0), so it would
     // speak TLS to a plaintext endpoint.
     this.queue =
-        Source.<Tuple2<org.apache.pekko.http.scaladsl.model.HttpRequest, CompletableFuture<HttpResponse>>>queue(queueSize)
+        Source
+            .<Tuple2<
+                    org.apache.pekko.http.scaladsl.model.HttpRequest,
+                    CompletableFuture<HttpResponse>>>
+                queue(queueSize)
             .via(
                 http.<CompletableFuture<HttpResponse>>newHostConnectionPool(
                         address.host(),
@@ -59,7 +65,9 @@ final class Http1Upstream implements Upstream {
   @Override
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     CompletableFuture<HttpResponse> response = new CompletableFuture<>();
-    QueueOfferResult offered = queue.offer(Tuple2.apply((org.apache.pekko.http.scaladsl.model.HttpRequest) request, response));
+    QueueOfferResult offered =
+        queue.offer(
+            Tuple2.apply((org.apache.pekko.http.scaladsl.model.HttpRequest) request, response));
     if (!offered.isEnqueued()) {
       response.completeExceptionally(
           offered == QueueOfferResult.dropped()
@@ -70,7 +78,9 @@ final class Http1Upstream implements Upstream {
   }
 
   private void deliver(
-      Tuple2<Try<org.apache.pekko.http.scaladsl.model.HttpResponse>, CompletableFuture<HttpResponse>>
+      Tuple2<
+              Try<org.apache.pekko.http.scaladsl.model.HttpResponse>,
+              CompletableFuture<HttpResponse>>
           result) {
     Try<org.apache.pekko.http.scaladsl.model.HttpResponse> response = result._1();
     if (response.isSuccess()) {

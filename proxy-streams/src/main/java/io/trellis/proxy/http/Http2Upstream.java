@@ -29,12 +29,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * <p>pekko-http's {@code managedPersistentHttp2WithPriorKnowledge} reconnects on its own but hides
  * why a connection failed (it retries a refused connect forever and answers its own 502 when a
  * connection drops), so this class manages the connection itself: requests go through a bounded
- * queue into {@code http2WithPriorKnowledge()}; each carries its own future as a
- * {@link ResponseFuture} attribute, which the HTTP/2 client copies to the matching response
- * (responses come back in any order). When the connection fails to open or ends, every request
- * still waiting for response headers fails with the cause, and the next request opens a new
- * connection. Requests whose response is already streaming stay on the old connection until
- * their streams end.
+ * queue into {@code http2WithPriorKnowledge()}; each carries its own future as a {@link
+ * ResponseFuture} attribute, which the HTTP/2 client copies to the matching response (responses
+ * come back in any order). When the connection fails to open or ends, every request still waiting
+ * for response headers fails with the cause, and the next request opens a new connection. Requests
+ * whose response is already streaming stay on the old connection until their streams end.
  */
 final class Http2Upstream implements Upstream {
   private final HostPort address;
@@ -97,30 +96,32 @@ final class Http2Upstream implements Upstream {
     final BoundedSourceQueue<HttpRequest> queue;
 
     Connection() {
-      Pair<Pair<BoundedSourceQueue<HttpRequest>, CompletionStage<OutgoingConnection>>, CompletionStage<Done>>
+      Pair<
+              Pair<BoundedSourceQueue<HttpRequest>, CompletionStage<OutgoingConnection>>,
+              CompletionStage<Done>>
           running =
               Source.<HttpRequest>queue(queueSize)
                   .viaMat(connections.http2WithPriorKnowledge(), Keep.both())
                   .toMat(Sink.foreach(this::deliver), Keep.both())
                   .run(materializer);
       queue = running.first().first();
-      running
-          .first()
-          .second()
-          .whenComplete(
-              (connected, t) -> {
-                if (t != null) {
-                  fail(ConnectFailures.classify(t, address, connectTimeout));
-                }
-              });
+      CompletionStage<OutgoingConnection> connected = running.first().second();
+      // When the connect fails the stream ends too, in either order; the connect failure says
+      // why (refused, timed out), so the end is only looked at once the connect outcome is known.
       running
           .second()
           .whenComplete(
-              (done, t) ->
-                  fail(
-                      t == null
-                          ? ProxyError.endpointIo(address, "connection closed", null)
-                          : ConnectFailures.classify(t, address, connectTimeout)));
+              (done, ended) ->
+                  connected.whenComplete(
+                      (connection, connectFailure) -> {
+                        if (connectFailure != null) {
+                          fail(ConnectFailures.classify(connectFailure, address, connectTimeout));
+                        } else if (ended != null) {
+                          fail(ConnectFailures.classify(ended, address, connectTimeout));
+                        } else {
+                          fail(ProxyError.endpointIo(address, "connection closed", null));
+                        }
+                      }));
     }
 
     CompletionStage<HttpResponse> send(HttpRequest request) {

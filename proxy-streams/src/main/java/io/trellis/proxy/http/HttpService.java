@@ -6,8 +6,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * One step of the request path: takes a request and its exchange, answers with the response
- * headers; bodies stream inside the request and response entities. Stages are decorators around
- * the next service (as in tower and Armeria), so the whole path is built by wrapping, in one place
+ * headers; bodies stream inside the request and response entities. Stages are decorators around the
+ * next service (as in tower and Armeria), so the whole path is built by wrapping, in one place
  * ({@code io.trellis.proxy.Sidecar}).
  *
  * <p>Implementations never block and never buffer an entity.

@@ -16,10 +16,10 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
  * <p>What a proxy needs differently from pekko's defaults, and why:
  *
  * <ul>
- *   <li>no entity size limit ({@code max-content-length = infinite}) and no request timeout
- *       ({@code request-timeout = off}: {@code infinite} still attaches a Timeout-Access header to
- *       every request and runs the timeout stage):
- *       bodies of any size and streams of any length pass through, with backpressure;
+ *   <li>no entity size limit ({@code max-content-length = infinite}) and no request timeout ({@code
+ *       request-timeout = off}: {@code infinite} still attaches a Timeout-Access header to every
+ *       request and runs the timeout stage): bodies of any size and streams of any length pass
+ *       through, with backpressure;
  *   <li>HTTP/2 on ({@code enable-http2} and {@code preview.enable-http2}: the latter is resolved
  *       from the former when pekko's reference.conf loads, so an overlay must set both); on a
  *       plaintext binding pekko then serves HTTP/1.1 and h2c prior knowledge on the same port;
@@ -35,28 +35,39 @@ public final class PekkoHttpSettings {
   public static ServerSettings server(ProxySettings settings, Config base) {
     ProxySettings.Server s = settings.server();
     String overlay =
-        "pekko.http.server {\n"
-            + "  enable-http2 = on\n"
-            + "  preview.enable-http2 = on\n"
-            + "  idle-timeout = " + millis(s.idleTimeout()) + "\n"
-            + "  request-timeout = off\n"
-            + "  server-header = \"\"\n"
-            + "  max-connections = " + s.maxConnections() + "\n"
-            + "  parsing {\n"
-            + "    max-content-length = infinite\n"
-            + "    max-header-count = " + s.maxHeaderCount() + "\n"
-            + "    max-header-value-length = " + s.maxHeaderValueLength() + "\n"
-            + "    max-uri-length = " + s.maxUriLength() + "\n"
-            + "    max-chunk-size = " + s.maxChunkSize() + "\n"
-            + "    illegal-header-warnings = off\n"
-            + "    error-logging-verbosity = simple\n"
-            + "    error-handler = \"" + MalformedRequests.class.getName() + "\"\n"
-            + "  }\n"
-            + "  http2 {\n"
-            + http2(s.http2())
-            + "    min-collect-strict-entity-size = 0\n"
-            + "  }\n"
-            + "}\n";
+        """
+        pekko.http.server {
+          enable-http2 = on
+          preview.enable-http2 = on
+          idle-timeout = %dms
+          request-timeout = off
+          server-header = ""
+          max-connections = %d
+          parsing {
+            max-content-length = infinite
+            max-header-count = %d
+            max-header-value-length = %d
+            max-uri-length = %d
+            max-chunk-size = %d
+            illegal-header-warnings = off
+            error-logging-verbosity = simple
+            error-handler = "%s"
+          }
+          http2 {
+            %s
+            min-collect-strict-entity-size = 0
+          }
+        }
+        """
+            .formatted(
+                s.idleTimeout().toMillis(),
+                s.maxConnections(),
+                s.maxHeaderCount(),
+                s.maxHeaderValueLength(),
+                s.maxUriLength(),
+                s.maxChunkSize(),
+                MalformedRequests.class.getName(),
+                http2(s.http2()));
     return ServerSettings.create(ConfigFactory.parseString(overlay).withFallback(base));
   }
 
@@ -65,15 +76,22 @@ public final class PekkoHttpSettings {
       ProxySettings.Client client, Duration connectTimeout, Config base) {
     String overlay =
         clientOverlay(client, connectTimeout)
-            + "pekko.http.host-connection-pool {\n"
-            + "  max-connections = " + client.h1MaxConnections() + "\n"
-            + "  max-open-requests = " + powerOfTwoAtLeast(client.queueSize()) + "\n"
-            + "  max-retries = 0\n"
-            + "  idle-timeout = " + millis(client.idleTimeout()) + "\n"
-            + "  keep-alive-timeout = infinite\n"
-            + "  response-entity-subscription-timeout = "
-            + millis(client.responseSubscriptionTimeout()) + "\n"
-            + "}\n";
+            + """
+              pekko.http.host-connection-pool {
+                max-connections = %d
+                max-open-requests = %d
+                max-retries = 0
+                idle-timeout = %dms
+                keep-alive-timeout = infinite
+                response-entity-subscription-timeout = %dms
+              }
+              """
+                .formatted(
+                    client.h1MaxConnections(),
+                    powerOfTwoAtLeast(client.queueSize()),
+                    client.connectBackoffMax().toMillis(),
+                    client.idleTimeout().toMillis(),
+                    client.responseSubscriptionTimeout().toMillis());
     return ConnectionPoolSettings.create(ConfigFactory.parseString(overlay).withFallback(base));
   }
 
@@ -85,30 +103,35 @@ public final class PekkoHttpSettings {
   }
 
   private static String clientOverlay(ProxySettings.Client client, Duration connectTimeout) {
-    return "pekko.http.client {\n"
-        + "  connecting-timeout = " + millis(connectTimeout) + "\n"
-        + "  idle-timeout = " + millis(client.idleTimeout()) + "\n"
-        + "  user-agent-header = \"\"\n"
-        + "  parsing {\n"
-        + "    max-content-length = infinite\n"
-        + "    max-chunk-size = " + client.maxChunkSize() + "\n"
-        + "    illegal-header-warnings = off\n"
-        + "    error-logging-verbosity = simple\n"
-        + "  }\n"
-        + "  http2 {\n"
-        + http2(client.http2())
-        + "  }\n"
-        + "}\n";
+    return """
+           pekko.http.client {
+             connecting-timeout = %dms
+             idle-timeout = %dms
+             user-agent-header = ""
+             parsing {
+               max-content-length = infinite
+               max-chunk-size = %d
+               illegal-header-warnings = off
+               error-logging-verbosity = simple
+             }
+             http2 {
+               %s
+             }
+           }
+           """
+        .formatted(
+            connectTimeout.toMillis(),
+            client.idleTimeout().toMillis(),
+            client.maxChunkSize(),
+            http2(client.http2()));
   }
 
   private static String http2(ProxySettings.Http2 h2) {
-    return "    max-concurrent-streams = " + h2.maxConcurrentStreams() + "\n"
-        + "    incoming-connection-level-buffer-size = " + h2.connectionWindow() + "\n"
-        + "    incoming-stream-level-buffer-size = " + h2.streamWindow() + "\n";
-  }
-
-  private static String millis(Duration d) {
-    return d.toMillis() + "ms";
+    long ping = h2.keepaliveInterval().toMillis();
+    return "max-concurrent-streams = %d, incoming-connection-level-buffer-size = %d, "
+            .formatted(h2.maxConcurrentStreams(), h2.connectionWindow())
+        + "incoming-stream-level-buffer-size = %d, ping-interval = %dms, ping-timeout = %dms"
+            .formatted(h2.streamWindow(), ping, ping);
   }
 
   private static int powerOfTwoAtLeast(int n) {

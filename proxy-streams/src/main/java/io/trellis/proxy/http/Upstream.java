@@ -5,9 +5,9 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * The proxy's connection(s) to one endpoint. Completes with the response headers (the body
- * streams in the entity) or fails with a {@link io.trellis.proxy.errors.ProxyError} naming the
- * endpoint. Never blocks.
+ * The proxy's connection(s) to one endpoint. Completes with the response headers (the body streams
+ * in the entity) or fails with a {@link io.trellis.proxy.errors.ProxyError} naming the endpoint.
+ * Never blocks.
  */
 interface Upstream {
   CompletionStage<HttpResponse> send(HttpRequest request);

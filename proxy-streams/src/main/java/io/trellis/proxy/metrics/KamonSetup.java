@@ -9,8 +9,8 @@ import kamon.prometheus.PrometheusReporter;
 import scala.Option;
 
 /**
- * Kamon is one instance per JVM: it is started once, with the Prometheus reporter as a module
- * whose embedded HTTP server is off (the admin listener serves its scrape text instead) and with
+ * Kamon is one instance per JVM: it is started once, with the Prometheus reporter as a module whose
+ * embedded HTTP server is off (the admin listener serves its scrape text instead) and with
  * Linkerd's latency buckets for {@code response_latency_ms}.
  */
 public final class KamonSetup {
@@ -34,11 +34,17 @@ public final class KamonSetup {
     Config overlay =
         ConfigFactory.parseString(
             "kamon.init.hide-banner = yes\n"
-                + "kamon.metric.tick-interval = " + tickInterval.toMillis() + "ms\n"
+                + "kamon.metric.tick-interval = "
+                + tickInterval.toMillis()
+                + "ms\n"
                 + "kamon.prometheus.start-embedded-http-server = no\n"
                 + "kamon.prometheus.include-environment-tags = no\n"
                 + "kamon.prometheus.buckets.custom {\n"
-                + "  \"" + HttpMetrics.LATENCY + "\" = [" + LATENCY_BUCKETS + "]\n"
+                + "  \""
+                + HttpMetrics.LATENCY
+                + "\" = ["
+                + LATENCY_BUCKETS
+                + "]\n"
                 + "}\n"
                 + "kamon.modules.prometheus-reporter.enabled = yes\n"
                 + "kamon.modules.pushgateway-reporter.enabled = no\n");

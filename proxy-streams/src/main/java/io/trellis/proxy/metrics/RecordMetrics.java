@@ -3,23 +3,23 @@ package io.trellis.proxy.metrics;
 import io.trellis.proxy.http.Exchange;
 import io.trellis.proxy.http.HttpService;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.scaladsl.model.ContentType;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Records Linkerd's HTTP metrics around the rest of the path, so responses the proxy answers
- * itself (502, 504) count too. {@code request_total} and {@code response_latency_ms} are recorded
- * when the response headers arrive (Linkerd's latency is time to first response byte);
- * {@code response_total} when the response body ends, because only then is a gRPC status known
- * (from the trailers). The body is watched by a pass-through stream stage fused into the entity's
- * own stream; it does not buffer or delay it.
+ * Records Linkerd's HTTP metrics around the rest of the path, so responses the proxy answers itself
+ * (502, 504) count too. {@code request_total} and {@code response_latency_ms} are recorded when the
+ * response headers arrive (Linkerd's latency is time to first response byte); {@code
+ * response_total} when the response body ends, because only then is a gRPC status known (from the
+ * trailers). The body is watched by a pass-through stream stage fused into the entity's own stream;
+ * it does not buffer or delay it.
  */
 public final class RecordMetrics implements HttpService {
   private final HttpService next;
@@ -109,8 +109,7 @@ public final class RecordMetrics implements HttpService {
 
     @Override
     public void ended(Throwable failure) {
-      boolean failed =
-          failure != null || status >= 500 || (grpc && !"0".equals(grpcStatus));
+      boolean failed = failure != null || status >= 500 || (grpc && !"0".equals(grpcStatus));
       route.response(status, failed, grpc ? (grpcStatus == null ? "" : grpcStatus) : null);
     }
   }

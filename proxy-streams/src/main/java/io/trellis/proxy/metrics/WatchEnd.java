@@ -10,9 +10,9 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
- * A pass-through stage that tells a listener about every element and, exactly once, how the
- * stream ended: completed (null), failed, or cancelled by the consumer (the cause). Pulls only
- * when pulled, so backpressure is untouched.
+ * A pass-through stage that tells a listener about every element and, exactly once, how the stream
+ * ended: completed (null), failed, or cancelled by the consumer (the cause). Pulls only when
+ * pulled, so backpressure is untouched.
  */
 final class WatchEnd<T> extends GraphStage<FlowShape<T, T>> {
 
