@@ -1,0 +1,2 @@
+/** Command-line clients (curl, nghttp) run as processes with a deadline. */
+package io.trellis.tests.clients;

@@ -1,0 +1,168 @@
+package io.trellis.tests.mesh;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * One workload's sidecar as a separate JVM, started the way a user starts it ({@code trellis
+ * proxy --config FILE --workload NAME}) with a 64 MiB heap. Its output goes to a file under
+ * target/ so a failing test can be diagnosed after the fact.
+ */
+public final class ProxyProcess implements AutoCloseable {
+  /**
+   * The JVM options ./trellis gives a proxy: a 64 MiB heap (the streaming tests prove bodies
+   * never pile up in it), bounded NIO buffers, one GC thread.
+   */
+  public static final List<String> JVM_OPTIONS =
+      List.of("-Xms32m", "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m");
+
+  private static final String MAIN = "io.trellis.cli.Main";
+  private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+
+  private final String workload;
+  private final String address;
+  private final Process process;
+  private final Path log;
+
+  private ProxyProcess(String workload, String address, Process process, Path log) {
+    this.workload = workload;
+    this.address = address;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Whether the proxy's main class is built at all (it lands in its own issue). */
+  public static boolean available() {
+    try {
+      Class.forName(MAIN, false, ProxyProcess.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  public static ProxyProcess start(Path config, String workload, String address, Path logDir) {
+    Path log = logDir.resolve(workload + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    // A heap overrun must end the process, so a test sees it instead of a limping proxy.
+    command.add("-XX:+ExitOnOutOfMemoryError");
+    command.add("-cp");
+    command.add(proxyClasspath());
+    command.add(MAIN);
+    command.addAll(List.of("proxy", "--config", config.toString(), "--workload", workload));
+    try {
+      Files.createDirectories(logDir);
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      ProcessReaper.register(p);
+      return new ProxyProcess(workload, address, p, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("starting proxy for " + workload, e);
+    }
+  }
+
+  /** Polls the admin /ready until it answers 200; fails early if the process exits. */
+  public void awaitReady(HttpClient http) {
+    URI ready = adminUri("/ready");
+    Deadline.in(READY_WITHIN)
+        .await(
+            "proxy " + workload + " ready at " + ready,
+            () -> {
+              if (!process.isAlive()) {
+                throw new AssertionError(
+                    "proxy " + workload + " exited with " + process.exitValue() + "\n" + logTail());
+              }
+              return status(http, ready) == 200;
+            },
+            this::logTail);
+  }
+
+  public URI adminUri(String path) {
+    return URI.create("http://" + address + ":4191" + path);
+  }
+
+  public String workload() {
+    return workload;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  /** The last lines the proxy printed, for failure messages. */
+  public String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return "--- last lines of " + log + " ---\n"
+          + lines.subList(Math.max(0, lines.size() - 40), lines.size()).stream()
+              .collect(Collectors.joining("\n"));
+    } catch (IOException e) {
+      return "(no log at " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  private static int status(HttpClient http, URI uri) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /**
+   * The test classpath minus this module's own classes: the proxy runs on exactly what the cli
+   * module brings. Surefire hides the real classpath behind a manifest jar and reports it here.
+   */
+  private static String proxyClasspath() {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    return Arrays.stream(cp.split(File.pathSeparator))
+        .filter(entry -> !entry.endsWith("test-classes") && !entry.contains("surefire"))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+}
