@@ -5,6 +5,7 @@ import io.trellis.config.MeshConfig;
 import io.trellis.config.WorkloadConfig;
 import io.trellis.proxy.admin.AdminServer;
 import io.trellis.proxy.balance.Destinations;
+import io.trellis.proxy.detect.HttpListener;
 import io.trellis.proxy.errors.Rescue;
 import io.trellis.proxy.http.Balance;
 import io.trellis.proxy.http.Direction;
@@ -20,6 +21,7 @@ import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,22 +41,26 @@ import org.apache.pekko.japi.function.Function;
  * paths from named stages (read them innermost first, as in linkerd2-proxy's {@code mk_sidecar})
  * and binds them, with the admin listener, on the workload's proxy ports.
  *
- * <p>Every listener serves HTTP/1.1 and HTTP/2 (h2c prior knowledge) on the same port.
+ * <p>The outbound and inbound listeners serve HTTP/1.1 and HTTP/2 (h2c prior knowledge) on the same
+ * port, detected per connection; h2c upgrade offers are declined (see {@link HttpListener}).
  */
 public final class Sidecar {
-  private final List<ServerBinding> bindings;
+  private final List<HttpListener> listeners;
+  private final ServerBinding adminBinding;
   private final List<Upstreams> upstreams;
   private final InetSocketAddress outbound;
   private final InetSocketAddress inbound;
   private final InetSocketAddress admin;
 
   private Sidecar(
-      List<ServerBinding> bindings,
+      List<HttpListener> listeners,
+      ServerBinding adminBinding,
       List<Upstreams> upstreams,
       InetSocketAddress outbound,
       InetSocketAddress inbound,
       InetSocketAddress admin) {
-    this.bindings = bindings;
+    this.listeners = listeners;
+    this.adminBinding = adminBinding;
     this.upstreams = upstreams;
     this.outbound = outbound;
     this.inbound = inbound;
@@ -130,10 +136,10 @@ public final class Sidecar {
     AdminServer admin = new AdminServer(readiness::ready);
 
     Http http = Http.get(system);
-    CompletableFuture<ServerBinding> out =
-        bind(http, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound);
-    CompletableFuture<ServerBinding> in =
-        bind(http, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
+    CompletableFuture<HttpListener> out =
+        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound);
+    CompletableFuture<HttpListener> in =
+        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
@@ -143,9 +149,9 @@ public final class Sidecar {
             (ok, failure) -> {
               // A partial start must not leave listeners behind.
               if (failure != null) {
-                for (CompletableFuture<ServerBinding> b : List.of(out, in, adm)) {
-                  b.thenAccept(binding -> binding.unbind());
-                }
+                out.thenAccept(HttpListener::unbind);
+                in.thenAccept(HttpListener::unbind);
+                adm.thenAccept(ServerBinding::unbind);
                 outboundClients.close();
                 inboundClients.close();
               }
@@ -154,7 +160,8 @@ public final class Sidecar {
             ok -> {
               readiness.set();
               return new Sidecar(
-                  List.of(out.join(), in.join(), adm.join()),
+                  List.of(out.join(), in.join()),
+                  adm.join(),
                   List.of(outboundClients, inboundClients),
                   out.join().localAddress(),
                   in.join().localAddress(),
@@ -162,11 +169,14 @@ public final class Sidecar {
             });
   }
 
-  private static CompletableFuture<ServerBinding> bind(
-      Http http, HostPort at, ServerSettings settings, Direction direction, HttpService service) {
-    return http.newServerAt(at.host(), at.port())
-        .withSettings(settings)
-        .bind(handler(request -> service.serve(request, Exchange.of(direction, request))))
+  private static CompletableFuture<HttpListener> bind(
+      ActorSystem<?> system,
+      HostPort at,
+      ServerSettings settings,
+      Direction direction,
+      HttpService service) {
+    return HttpListener.bind(
+            system, at, settings, request -> service.serve(request, Exchange.of(direction, request)))
         .toCompletableFuture();
   }
 
@@ -190,11 +200,10 @@ public final class Sidecar {
 
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
-    CompletableFuture<?>[] terminated =
-        bindings.stream()
-            .map(b -> b.terminate(deadline).toCompletableFuture())
-            .toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(terminated)
+    List<CompletableFuture<?>> terminated = new ArrayList<>();
+    listeners.forEach(l -> terminated.add(l.terminate(deadline).toCompletableFuture()));
+    terminated.add(adminBinding.terminate(deadline).toCompletableFuture());
+    return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
               upstreams.forEach(Upstreams::close);

@@ -27,6 +27,7 @@ import org.apache.pekko.util.ByteString;
  *       request chunk as it arrives (full duplex), then ends with trailers grpc-status 0;
  *   <li>{@code /grpc-fail}: trailers-only answer with grpc-status 5 (NOT_FOUND);
  *   <li>{@code /status/NNN}: answers NNN;
+ *   <li>{@code /drain}: reads the whole request body, then answers "NAME PROTOCOL bytes=N";
  *   <li>anything else: "NAME PROTOCOL" then the request headers it received, one per line.
  * </ul>
  */
@@ -53,10 +54,28 @@ final class TestApp implements AutoCloseable {
             .bind(
                 (org.apache.pekko.japi.function.Function<
                         HttpRequest, CompletionStage<HttpResponse>>)
-                    request -> CompletableFuture.completedFuture(handle(name, request)))
+                    request ->
+                        request.getUri().path().equals("/drain")
+                            ? drain(name, request, system)
+                            : CompletableFuture.completedFuture(handle(name, request)))
             .toCompletableFuture()
             .join();
     return new TestApp(binding);
+  }
+
+  private static CompletionStage<HttpResponse> drain(
+      String name, HttpRequest request, ActorSystem<?> system) {
+    return request
+        .entity()
+        .getDataBytes()
+        .runFold(0L, (n, bytes) -> n + bytes.size(), system)
+        .thenApply(
+            n ->
+                HttpResponse.create()
+                    .withEntity(
+                        HttpEntities.create(
+                            ContentTypes.TEXT_PLAIN_UTF8,
+                            name + " " + request.protocol().value() + " bytes=" + n)));
   }
 
   private static HttpResponse handle(String name, HttpRequest request) {
