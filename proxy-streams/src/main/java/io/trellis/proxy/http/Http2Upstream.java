@@ -129,14 +129,14 @@ final class Http2Upstream implements Upstream {
       waiting.add(response);
       QueueOfferResult offered =
           queue.offer(request.addAttribute(ResponseFuture.KEY(), ResponseFuture.apply(response)));
-      if (!offered.isEnqueued()) {
+      if (offered == QueueOfferResult.dropped()) {
         waiting.remove(response);
-        response.completeExceptionally(
-            offered == QueueOfferResult.dropped()
-                ? ProxyError.loadShed(address)
-                : ProxyError.endpointIo(address, "connection closed", null));
+        response.completeExceptionally(ProxyError.loadShed(address));
       } else {
-        // fail() may have drained `waiting` just before this request was added.
+        // Enqueued, or the queue already ended because the connection failed (a refused connect
+        // can end it before the first offer): either way the request stays in `waiting` and
+        // fail() answers it with the connection's real cause (refused, timed out), not a guess.
+        // fail() may also have drained `waiting` just before this request was added.
         ProxyError failed = failure.get();
         if (failed != null && waiting.remove(response)) {
           response.completeExceptionally(failed);
