@@ -7,6 +7,8 @@ import io.trellis.actors.destination.StreamStats;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -52,6 +54,11 @@ final class ControlPlaneGuardian {
           name -> command -> sharding.entityRefFor(ServiceDestination.KEY, name).tell(command),
           settings.streams(),
           stats);
+      CoordinatedShutdown.get(system).addTask(
+          CoordinatedShutdown.PhaseServiceRequestsDone(), "complete-destination-streams", () -> {
+            service.completeAllStreams();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(DestinationHandlerFactory.create(service, system))

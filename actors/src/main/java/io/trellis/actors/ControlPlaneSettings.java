@@ -106,6 +106,8 @@ public record ControlPlaneSettings(
             + "\"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
         "pekko.cluster.split-brain-resolver.stable-after = " + downingStableAfter.toMillis() + "ms",
+        // Tests run several nodes in one JVM; harmless for one node per JVM.
+        "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
         // Entities passivate themselves when their last stream ends, not on a quiet mesh.
         "pekko.cluster.sharding.passivation.strategy = none",
         // gRPC is HTTP/2; the preview key is substituted from the plain one in reference.conf.

@@ -23,6 +23,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -43,6 +45,8 @@ public final class DestinationGrpcService implements Destination {
   private final Function<String, Consumer<ServiceDestination.Command>> entityOf;
   private final Settings settings;
   private final StreamStats stats;
+  /** Ends every stream of this node at once when it stops, so proxies move to other nodes. */
+  private final SharedKillSwitch stopping = KillSwitches.shared("destination-streams");
 
   /**
    * @param mesh this node's current mesh, to resolve a request's authority to a service name
@@ -70,7 +74,7 @@ public final class DestinationGrpcService implements Destination {
         new ProxyQueue<>(stream.first(), stats, "services of " + in.getContextToken());
     ActorRef<ServiceListStream.Command> actor =
         spawn(ServiceListStream.create(holder, queue), "services");
-    return stream.second().watchTermination((notUsed, done) -> {
+    return stream.second().via(stopping.flow()).watchTermination((notUsed, done) -> {
       done.whenComplete((d, e) -> actor.tell(ServiceListStream.StreamEnded.INSTANCE));
       return notUsed;
     });
@@ -100,10 +104,19 @@ public final class DestinationGrpcService implements Destination {
         DestinationStream.create(topic, type, queue, entityOf.apply(service),
             settings.subscribeRetry()),
         topic.name().toLowerCase(Locale.ROOT));
-    return stream.second().watchTermination((notUsed, done) -> {
+    return stream.second().via(stopping.flow()).watchTermination((notUsed, done) -> {
       done.whenComplete((d, e) -> actor.tell(DestinationStream.StreamEnded.INSTANCE));
       return notUsed;
     });
+  }
+
+  /**
+   * Completes every open stream (the proxies re-subscribe, on another node if this one is going
+   * away). A node calls it when it stops: gRPC streams never end by themselves, so waiting for
+   * them would only spend the shutdown deadline.
+   */
+  public void completeAllStreams() {
+    stopping.shutdown();
   }
 
   /**

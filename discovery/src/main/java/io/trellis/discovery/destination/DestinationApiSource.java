@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.event.Logging;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
@@ -214,7 +215,9 @@ public final class DestinationApiSource implements MeshUpdates, AutoCloseable {
   private <M> UniqueKillSwitch watch(
       Function<DestinationClient, Source<M, NotUsed>> open, Consumer<M> onMessage) {
     RestartSettings backoff = RestartSettings.create(
-        settings.minBackoff(), settings.maxBackoff(), settings.randomFactor());
+            settings.minBackoff(), settings.maxBackoff(), settings.randomFactor())
+        // Connections.ended logs each failover once; a stack trace per stream is noise.
+        .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     UniqueKillSwitch killSwitch = RestartSource.withBackoff(backoff, () -> {
           DestinationClient client = connections.client();
           return open.apply(client).watchTermination((notUsed, done) -> {
