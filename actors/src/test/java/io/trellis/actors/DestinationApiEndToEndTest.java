@@ -124,12 +124,22 @@ class DestinationApiEndToEndTest {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Puts mesh.conf back as the tests start from, and waits until the source has it. */
+  private void resetMesh() throws Exception {
+    writeMesh("");
+    testKit.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(1, source.current().endpointsOf("web-svc").size());
+      return null;
+    });
+  }
+
   private GetDestination path(String path) {
     return GetDestination.newBuilder().setPath(path).setContextToken("test").build();
   }
 
   @Test
   void grpcStreamsEndpointsProfileAndServicesAndFollowsMeshConfEdits() throws Exception {
+    resetMesh();
     TestSubscriber.Probe<EndpointSet> endpoints = client
         .get(path("web-svc.demo.svc.cluster.local:80"))
         .runWith(TestSink.create(testKit.system()), testKit.system());
@@ -161,11 +171,11 @@ class DestinationApiEndToEndTest {
     assertEquals(List.of("web", "web2"),
         edited.getEndpointsList().stream().map(e -> e.getWorkload()).toList());
     endpoints.cancel();
-    writeMesh("");
   }
 
   @Test
   void proxySourceAssemblesTheMeshAndSkipsAnUnreachableAddress() throws Exception {
+    resetMesh();
     HostPort dead = new HostPort("127.0.0.1", TestMeshes.freePort());
     HostPort live = new HostPort("127.0.0.1", node.destinationAddress().getPort());
     DestinationApiSource proxySide = DestinationApiSource.start(testKit.system(),
@@ -192,7 +202,6 @@ class DestinationApiEndToEndTest {
       MeshConfig edited = withWeb3.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
       assertEquals("web3", edited.endpointsOf("web-svc").get(1).workload());
       assertTrue(edited.endpointsOf("web-svc").get(1).meshed());
-      writeMesh("");
     } finally {
       proxySide.close();
     }

@@ -8,6 +8,8 @@ import io.trellis.api.destination.GetDestination;
 import io.trellis.api.destination.ServiceList;
 import io.trellis.api.destination.WatchServicesRequest;
 import io.trellis.config.MeshConfig;
+import io.trellis.config.ServiceConfig;
+import io.trellis.config.ServiceRef;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -125,8 +127,13 @@ public final class DestinationGrpcService implements Destination {
    * that name appears.
    */
   private String serviceOf(String path) {
-    return mesh.get().resolve(path, 80)
-        .map(ref -> ref.name())
+    MeshConfig current = mesh.get();
+    String name = path.toLowerCase(Locale.ROOT).split("[.:]", 2)[0];
+    ServiceConfig named = current.services().get(name);
+    // Without a port, a path means the named service's own port (web-svc.demo for emoji:8080).
+    int defaultPort = named != null ? named.port() : 80;
+    return current.resolve(path, defaultPort)
+        .map(ServiceRef::name)
         .orElse(path.toLowerCase(Locale.ROOT));
   }
 
