@@ -27,18 +27,20 @@ import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Three control-plane nodes in one JVM (same system name, own artery ports, own discovery
  * source each). Proxy streams opened on node 1 for services whose entities live elsewhere keep
  * delivering after the node hosting them leaves: the entities restart on the survivors from
- * their local mesh snapshots and the streams re-subscribe. A proxy-side source connected to the
- * leaving node moves to the next address. (The 3-JVM kill -9 scenario builds on this in tests/.)
+ * their local mesh snapshots and the streams re-subscribe, whether the node left or was downed.
+ * A proxy-side source connected to that node moves to the next address. (The 3-JVM kill -9 scenario builds on this in tests/.)
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 class ControlPlaneClusterFailoverTest {
@@ -59,8 +61,17 @@ class ControlPlaneClusterFailoverTest {
     return TestMeshes.mesh(extra.toString());
   }
 
-  @Test
-  void streamsSurviveTheNodeHostingTheirEntitiesLeaving() throws Exception {
+  /** How the node hosting the entities goes away. */
+  enum Exit {
+    /** Ctrl-C: coordinated shutdown, leaves the cluster, hands its shards over. */
+    LEAVE,
+    /** Downed by a survivor while still running (what the split brain resolver does). */
+    DOWN
+  }
+
+  @ParameterizedTest
+  @EnumSource(Exit.class)
+  void streamsSurviveTheNodeHostingTheirEntitiesGoingAway(Exit exit) throws Exception {
     List<HostPort> artery = List.of(
         new HostPort("127.0.0.1", TestMeshes.freePort()),
         new HostPort("127.0.0.1", TestMeshes.freePort()),
@@ -115,7 +126,16 @@ class ControlPlaneClusterFailoverTest {
         }
       });
 
-      nodes.get(victim).stop().toCompletableFuture().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      ControlPlane gone = nodes.get(victim);
+      if (exit == Exit.DOWN) {
+        Cluster.get(nodes.get(0).system()).manager()
+            .tell(new Down(Cluster.get(gone.system()).selfMember().address()));
+      } else {
+        gone.stop();
+      }
+      // Either way the node ends up terminated (a downed node shuts itself down).
+      gone.system().getWhenTerminated().toCompletableFuture()
+          .get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
       for (int i = 0; i < sources.size(); i++) {
         if (i != victim) {
           sources.get(i).set(meshWith(1));
