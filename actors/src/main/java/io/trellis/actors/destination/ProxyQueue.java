@@ -4,6 +4,8 @@ import io.grpc.Status;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bounded queue in front of one proxy's gRPC stream. An offer never waits: when the proxy
@@ -12,6 +14,7 @@ import org.apache.pekko.stream.QueueOfferResult;
  * every message is a whole snapshot. A publisher therefore never blocks on its slowest proxy.
  */
 public final class ProxyQueue<M> {
+  private static final Logger log = LoggerFactory.getLogger(ProxyQueue.class);
   private final BoundedSourceQueue<M> queue;
   private final StreamStats stats;
   private final String what;
@@ -35,6 +38,8 @@ public final class ProxyQueue<M> {
     }
     if (result == QueueOfferResult.dropped()) {
       stats.overflowed();
+      log.warn("{}: proxy stream closed, {} updates unread; it will re-subscribe", what,
+          queue.size());
       queue.fail(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
           what + ": the proxy fell behind (" + queue.size() + " updates queued); re-subscribe")));
     }
