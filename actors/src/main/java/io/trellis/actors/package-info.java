@@ -1,4 +1,6 @@
 /**
- * Control-plane actor protocols, cluster sharding and the guardian. The destination publishers and the control-plane guardian land here with the control plane (issue 4).
+ * The control plane's actors: a node ({@link io.trellis.actors.ControlPlane}), its thin guardian
+ * and settings. The destination service's protocol (sharded service entities, per-stream actors,
+ * the gRPC implementation) is in {@code io.trellis.actors.destination}.
  */
 package io.trellis.actors;
