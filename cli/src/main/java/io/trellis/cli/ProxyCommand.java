@@ -2,10 +2,13 @@ package io.trellis.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.MeshConfigLoader;
 import io.trellis.config.WorkloadConfig;
 import io.trellis.discovery.HoconMeshSource;
+import io.trellis.discovery.MeshUpdates;
+import io.trellis.discovery.destination.DestinationApiSource;
 import io.trellis.proxy.ProxySettings;
 import io.trellis.proxy.Sidecar;
 import io.trellis.proxy.balance.ActorDestinations;
@@ -13,9 +16,12 @@ import io.trellis.proxy.balance.BalanceSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
@@ -32,7 +38,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs the sidecar proxy of one workload of mesh.conf in the foreground:",
       "outbound, inbound and admin listeners on the workload's proxy ports.",
-      "Edits to mesh.conf apply while it runs."
+      "Edits to mesh.conf apply while it runs. With --control-plane, mesh.conf only",
+      "defines this workload; services, endpoints and profiles come from the control plane."
     })
 final class ProxyCommand implements Callable<Integer> {
   static final int CONFIG_ERROR = 2;
@@ -54,21 +61,39 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Longest an edit of mesh.conf can go unnoticed (default: ${DEFAULT-VALUE}).")
   String pollInterval;
 
+  @Option(
+      names = "--control-plane",
+      paramLabel = "ADDR[,ADDR..]",
+      description =
+          "Destination API addresses (host:port), tried in order. Discovery then comes from the"
+              + " control plane, and the proxy keeps serving its last known state while none is"
+              + " reachable.")
+  String controlPlane;
+
+  @Option(
+      names = "--control-plane-wait",
+      defaultValue = "10s",
+      paramLabel = "DURATION",
+      description =
+          "How long to wait for the control plane's first answer before serving without it"
+              + " (default: ${DEFAULT-VALUE}).")
+  String controlPlaneWait;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(config)) {
       err("trellis proxy: " + config + ": no such file");
       return CONFIG_ERROR;
     }
-    HoconMeshSource mesh;
+    HoconMeshSource local;
     try {
-      mesh = HoconMeshSource.start(config, parseDuration(pollInterval), MeshConfigLoader::load);
+      local = HoconMeshSource.start(config, parseDuration(pollInterval), MeshConfigLoader::load);
     } catch (RuntimeException e) {
       // The loader's message names the file, line and key.
       err("trellis proxy: " + e.getMessage());
       return CONFIG_ERROR;
     }
-    MeshConfig current = mesh.current();
+    MeshConfig current = local.current();
     WorkloadConfig self = current.workloads().get(workload);
     if (self == null) {
       err(
@@ -79,27 +104,59 @@ final class ProxyCommand implements Callable<Integer> {
               + "' (workloads: "
               + String.join(", ", new TreeSet<>(current.workloads().keySet()))
               + ")");
-      mesh.close();
+      local.close();
       return CONFIG_ERROR;
+    }
+    List<HostPort> controlPlanes = List.of();
+    if (controlPlane != null) {
+      try {
+        controlPlanes = DestinationApiSource.Settings.parseAddresses(controlPlane);
+      } catch (IllegalArgumentException e) {
+        err("trellis proxy: --control-plane: " + e.getMessage());
+        local.close();
+        return CONFIG_ERROR;
+      }
     }
 
     Config settings = ConfigFactory.load();
     ProxySettings proxySettings = ProxySettings.fromConfig(settings);
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
+    MeshUpdates mesh = local;
+    DestinationApiSource remote = null;
+    if (!controlPlanes.isEmpty()) {
+      // The workload itself (addresses, app port) stays defined by the local file; everything
+      // it talks to comes from the control plane.
+      remote =
+          DestinationApiSource.start(
+              system, DestinationApiSource.Settings.of(controlPlanes, workload));
+      try {
+        remote
+            .whenReady()
+            .toCompletableFuture()
+            .get(parseDuration(controlPlaneWait).toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        log.warn(
+            "control plane {} has not answered within {}; serving without it until it does",
+            controlPlane,
+            controlPlaneWait);
+      }
+      mesh = remote;
+    }
+    MeshUpdates discovery = mesh;
     ActorDestinations destinations =
-        ActorDestinations.start(system, mesh, BalanceSettings.fromConfig(settings));
+        ActorDestinations.start(system, discovery, BalanceSettings.fromConfig(settings));
     Sidecar sidecar;
     try {
       sidecar =
-          Sidecar.start(system, self, mesh::current, destinations, proxySettings)
+          Sidecar.start(system, self, discovery::current, destinations, proxySettings)
               .toCompletableFuture()
               .join();
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       err("trellis proxy: cannot listen: " + cause.getMessage());
       system.terminate();
-      mesh.close();
+      closeSources(local, remote);
       return START_ERROR;
     }
     log.info(
@@ -110,6 +167,8 @@ final class ProxyCommand implements Callable<Integer> {
         hostPort(sidecar.adminAddress()),
         self.app());
 
+    HoconMeshSource finalLocal = local;
+    DestinationApiSource finalRemote = remote;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -117,11 +176,18 @@ final class ProxyCommand implements Callable<Integer> {
                   sidecar.stop(Duration.ofSeconds(5)).toCompletableFuture().join();
                   system.terminate();
                   system.getWhenTerminated().toCompletableFuture().join();
-                  mesh.close();
+                  closeSources(finalLocal, finalRemote);
                 },
                 "trellis-shutdown"));
     system.getWhenTerminated().toCompletableFuture().join();
     return 0;
+  }
+
+  private static void closeSources(HoconMeshSource local, DestinationApiSource remote) {
+    if (remote != null) {
+      remote.close();
+    }
+    local.close();
   }
 
   private void err(String message) {
