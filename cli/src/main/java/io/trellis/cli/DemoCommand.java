@@ -72,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration POLL = Duration.ofMillis(250);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
 
   @Spec CommandSpec spec;
 
@@ -323,6 +324,7 @@ final class DemoCommand implements Callable<Integer> {
     List<String> anyAnswer = List.of("emoji app", "voting app");
 
     Map<String, URI> pending = new LinkedHashMap<>(checks);
+    Instant nextReport = Instant.now().plus(PROGRESS_EVERY);
     while (true) {
       pending.entrySet().removeIf(e -> answers(e.getValue(), !anyAnswer.contains(e.getKey())));
       if (pending.isEmpty()) {
@@ -338,6 +340,12 @@ final class DemoCommand implements Callable<Integer> {
         return "not ready in time; still waiting for: "
             + String.join(", ", pending.keySet())
             + " (logs in " + children.dir() + ")";
+      }
+      if (Instant.now().isAfter(nextReport)) {
+        // A busy machine can take a while: say what is still starting rather than go quiet.
+        out().printf("  still starting: %s%n", String.join(", ", pending.keySet()));
+        out().flush();
+        nextReport = Instant.now().plus(PROGRESS_EVERY);
       }
       // Poll again shortly; not a fixed wait for readiness.
       CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS)).join();
