@@ -392,18 +392,17 @@ final class DemoCommand implements Callable<Integer> {
     String webAuthority = mesh.services().get(web.serves().get(0)).name() + ":" + mesh.services().get(web.serves().get(0)).port();
     o.println();
     o.println("Try:");
-    o.printf("  open http://%s/                 the vote page (one emoji cannot be voted for)%n", web.app());
-    o.printf("  open http://%s/                 the same page through web's inbound proxy%n", web.proxy().inbound());
-    o.printf("  curl -s http://%s/metrics | grep ^response_total      web's proxy metrics%n", web.proxy().admin());
+    o.printf("  The vote page (one emoji cannot be voted for), direct and through web's inbound proxy:%n");
+    o.printf("    http://%s/    http://%s/%n", web.app(), web.proxy().inbound());
+    o.printf("  web's proxy metrics:%n");
+    o.printf("    curl -s http://%s/metrics | grep ^response_total%n", web.proxy().admin());
+    o.printf("  The failing votes, where voting's proxy sees them:%n");
+    o.printf("    curl -s http://%s/metrics | grep 'classification=\"failure\"'%n", voting.proxy().admin());
+    o.printf("  A vote through vote-bot's sidecar, and vote-bot's counters:%n");
     o.printf(
-        "  curl -s http://%s/metrics | grep 'classification=\"failure\"'   the failing votes, at voting%n",
-        voting.proxy().admin());
-    o.printf(
-        "  curl -s -H 'Host: %s' 'http://%s/api/vote?choice=:doughnut:'   vote through vote-bot's sidecar%n",
-        webAuthority, bot.proxy().outbound());
-    o.printf("  curl -s http://%s/                 vote-bot's counters%n", bot.app());
-    o.println("  ./trellis stat deploy             (coming with the control plane)");
-    o.println("  ./trellis tap deploy/web          (coming with the control plane)");
+        "    curl -s -H 'Host: %s' 'http://%s/api/vote?choice=:doughnut:'%n", webAuthority, bot.proxy().outbound());
+    o.printf("    curl -s http://%s/%n", bot.app());
+    o.println("  Coming with the control plane: ./trellis stat deploy, ./trellis tap deploy/web");
     o.printf("Logs: %s (one file per process). Ctrl-C stops everything.%n", logDir);
     o.flush();
   }
