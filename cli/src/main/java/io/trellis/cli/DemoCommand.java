@@ -146,7 +146,8 @@ final class DemoCommand implements Callable<Integer> {
 
     List<String> busy = busySockets(mesh);
     if (!busy.isEmpty()) {
-      err("trellis demo: cannot start: " + String.join("; ", busy));
+      err("trellis demo: cannot start, already in use:");
+      busy.forEach(line -> err("  " + line));
       List<String> stale = previousRun(logDir);
       err(
           stale.isEmpty()
@@ -252,7 +253,10 @@ final class DemoCommand implements Callable<Integer> {
     return s == null || s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
   }
 
-  /** Every socket the demo will listen on that something else already holds. */
+  /**
+   * What keeps the demo from listening, one line per workload: its sockets that something else
+   * already holds, or an address that is not local.
+   */
   static List<String> busySockets(MeshConfig mesh) {
     List<String> busy = new ArrayList<>();
     for (String w : DemoApps.WORKLOADS) {
@@ -262,19 +266,23 @@ final class DemoCommand implements Callable<Integer> {
       sockets.put("outbound", wl.proxy().outbound());
       sockets.put("inbound", wl.proxy().inbound());
       sockets.put("admin", wl.proxy().admin());
+      List<String> taken = new ArrayList<>();
       for (var e : sockets.entrySet()) {
         HostPort hp = e.getValue();
         try (ServerSocket probe = new ServerSocket()) {
           probe.bind(new InetSocketAddress(hp.host(), hp.port()));
         } catch (BindException ex) {
-          String why = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
-          busy.add(
-              why.contains("assign")
-                  ? w + "'s address " + hp.host() + " is not a local address (on macOS: sudo ifconfig lo0 alias " + hp.host() + ")"
-                  : w + " " + e.getKey() + " " + hp + " is already in use");
+          if (String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT).contains("assign")) {
+            taken.add(hp.host() + " is not a local address (on macOS: sudo ifconfig lo0 alias " + hp.host() + ")");
+            break;
+          }
+          taken.add(e.getKey() + " " + hp);
         } catch (IOException ex) {
-          busy.add(w + " " + e.getKey() + " " + hp + ": " + ex.getMessage());
+          taken.add(e.getKey() + " " + hp + " (" + ex.getMessage() + ")");
         }
+      }
+      if (!taken.isEmpty()) {
+        busy.add(w + ": " + String.join(", ", taken));
       }
     }
     return busy;
@@ -291,16 +299,27 @@ final class DemoCommand implements Callable<Integer> {
           .map(line -> line.split(" "))
           .filter(f -> f.length == 2)
           .map(f -> f[1])
-          .filter(
-              pid ->
-                  ProcessHandle.of(Long.parseLong(pid))
-                      .filter(ProcessHandle::isAlive)
-                      .flatMap(p -> p.info().commandLine())
-                      .filter(c -> c.contains("io.trellis."))
-                      .isPresent())
+          .filter(pid -> isTrellis(Long.parseLong(pid)))
           .toList();
     } catch (IOException | NumberFormatException e) {
       return List.of();
+    }
+  }
+
+  /** Whether a live process runs trellis classes (not some later process that reused the pid). */
+  private static boolean isTrellis(long pid) {
+    if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+      return false;
+    }
+    // ProcessHandle.Info gives up on long command lines (a classpath is long): read /proc.
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.ISO_8859_1)
+          .contains("io.trellis.");
+    } catch (IOException | UncheckedIOException e) {
+      return ProcessHandle.of(pid)
+          .flatMap(p -> p.info().commandLine())
+          .filter(c -> c.contains("io.trellis."))
+          .isPresent();
     }
   }
 

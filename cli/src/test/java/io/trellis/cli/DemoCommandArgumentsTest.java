@@ -56,7 +56,7 @@ class DemoCommandArgumentsTest {
       taken.bind(new InetSocketAddress(net + "13", 4191));
       Result r = run("demo", "--config", conf.toString(), "--logs", dir.resolve("logs").toString());
       assertEquals(1, r.code(), r.err());
-      assertTrue(r.err().contains("voting admin " + net + "13:4191 is already in use"), r.err());
+      assertTrue(r.err().contains("voting: admin " + net + "13:4191"), r.err());
       assertTrue(r.err().contains("another `trellis demo`"), r.err());
     }
   }
