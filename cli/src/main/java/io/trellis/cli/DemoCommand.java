@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -71,6 +72,13 @@ final class DemoCommand implements Callable<Integer> {
       List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  /** util-linux's setpriv, where there is one (see {@link #java}). */
+  private static final Path SETPRIV =
+      Stream.of("/usr/bin/setpriv", "/bin/setpriv")
+          .map(Path::of)
+          .filter(Files::isExecutable)
+          .findFirst()
+          .orElse(null);
   private static final Duration POLL = Duration.ofMillis(250);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
 
@@ -238,9 +246,17 @@ final class DemoCommand implements Callable<Integer> {
     return Path.of(h == null || h.isBlank() ? "" : h).toAbsolutePath();
   }
 
-  /** {@code java} with this JVM's classpath, so every child runs what this command runs. */
+  /**
+   * {@code java} with this JVM's classpath, so every child runs what this command runs. On
+   * Linux it goes through {@code setpriv --pdeathsig TERM}: should this command die without
+   * running its shutdown hook ({@code kill -9}), the kernel still asks each child to stop,
+   * instead of leaving proxies holding the demo's addresses.
+   */
   private static List<String> java(List<String> opts, List<String> more) {
     List<String> cmd = new ArrayList<>();
+    if (SETPRIV != null) {
+      cmd.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "TERM"));
+    }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(opts);
     cmd.addAll(more);
