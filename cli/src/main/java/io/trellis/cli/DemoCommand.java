@@ -1,0 +1,567 @@
+package io.trellis.cli;
+
+import com.typesafe.config.ConfigFactory;
+import io.trellis.config.HostPort;
+import io.trellis.config.MeshConfig;
+import io.trellis.config.MeshConfigException;
+import io.trellis.config.MeshConfigLoader;
+import io.trellis.config.WorkloadConfig;
+import io.trellis.demo.DemoApps;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code trellis demo}: the demo app meshed on this machine. One {@code trellis proxy} process
+ * per workload (Linkerd's ports on the workload's own 127.0.10.N address), the apps in one more
+ * JVM ({@link DemoApps} says why one), and vote-bot's steady traffic, until Ctrl-C.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the demo app (web, emoji, voting, vote-bot) meshed on this machine:",
+      "a sidecar proxy process per workload on its own 127.0.10.N address, and vote-bot's",
+      "steady traffic with a real failure in it. Ctrl-C stops everything."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final int FAILED = 1;
+  static final int CONFIG_ERROR = 2;
+
+  /**
+   * The proxies' JVM options when the {@code ./trellis} launcher has not exported its own in
+   * TRELLIS_PROXY_JAVA_OPTS (tests, an IDE): the launcher's list, which explains each.
+   */
+  static final String DEFAULT_PROXY_JAVA_OPTS =
+      "-Xms32m -Xmx64m -Xss512k -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m"
+          + " -XX:+ExitOnOutOfMemoryError";
+
+  /**
+   * The apps' JVM: C1 only and a serial GC, because on a two-core machine shared with four
+   * proxies, compiling the apps' cold paths with C2 buys nothing a demo needs.
+   */
+  static final List<String> APPS_JAVA_OPTS =
+      List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  /** util-linux's setpriv, where there is one (see {@link #java}). */
+  private static final Path SETPRIV =
+      Stream.of("/usr/bin/setpriv", "/bin/setpriv")
+          .map(Path::of)
+          .filter(Files::isExecutable)
+          .findFirst()
+          .orElse(null);
+  private static final Duration POLL = Duration.ofMillis(250);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "The demo's mesh.conf (default: demo/mesh.conf of this checkout).")
+  Path config;
+
+  @Option(
+      names = "--logs",
+      paramLabel = "DIR",
+      description = "Where each process's output goes (default: .trellis/demo of this checkout).")
+  Path logs;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "3",
+      paramLabel = "RPS",
+      description = "vote-bot's calls per second (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(
+      names = "--ready-timeout",
+      defaultValue = "60s",
+      paramLabel = "DURATION",
+      description = "Give up if the demo is not ready by then (default: ${DEFAULT-VALUE}).")
+  String readyTimeout;
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
+
+  @Override
+  public Integer call() throws Exception {
+    Instant started = Instant.now();
+    Path home = home();
+    Path conf = (config != null ? config : home.resolve("demo/mesh.conf")).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(conf)) {
+      err("trellis demo: " + conf + ": no such file" + (config == null ? " (pass --config)" : ""));
+      return CONFIG_ERROR;
+    }
+    if (!(rate > 0 && rate <= 1000)) {
+      err("trellis demo: --rate must be in (0, 1000], got " + rate);
+      return CONFIG_ERROR;
+    }
+    Duration deadline;
+    try {
+      deadline = ConfigFactory.parseString("d = " + readyTimeout).getDuration("d");
+    } catch (RuntimeException e) {
+      err("trellis demo: --ready-timeout: expected a duration such as 60s, got " + readyTimeout);
+      return CONFIG_ERROR;
+    }
+    MeshConfig mesh;
+    try {
+      mesh = MeshConfigLoader.load(conf);
+    } catch (MeshConfigException e) {
+      err("trellis demo: " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    List<String> missing =
+        DemoApps.WORKLOADS.stream().filter(w -> !mesh.workloads().containsKey(w)).toList();
+    if (!missing.isEmpty()) {
+      err("trellis demo: " + conf + ": the demo needs workloads " + DemoApps.WORKLOADS + "; missing " + missing);
+      return CONFIG_ERROR;
+    }
+    Path logDir = (logs != null ? logs : home.resolve(".trellis/demo")).toAbsolutePath().normalize();
+    Files.createDirectories(logDir);
+
+    List<String> busy = busySockets(mesh);
+    if (!busy.isEmpty()) {
+      err("trellis demo: cannot start, already in use:");
+      busy.forEach(line -> err("  " + line));
+      List<String> stale = previousRun(logDir);
+      err(
+          stale.isEmpty()
+              ? "Is another `trellis demo` (or a test) running on these addresses? Stop it first."
+              : "A previous `trellis demo` still seems to run: kill " + String.join(" ", stale));
+      return FAILED;
+    }
+
+    Children children = new Children(logDir);
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              stopRequested.countDown();
+              children.stopAll(out());
+            },
+            "trellis-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    out().printf("trellis demo: starting the %s demo from %s%n", mesh.namespace(), conf);
+    out().printf("  control plane: none yet; each proxy reads %s itself%n", conf.getFileName());
+    out().printf("  logs: %s%n", logDir);
+    out().flush();
+    List<String> javaOpts = words(System.getenv("TRELLIS_JAVA_OPTS"));
+    List<String> proxyOpts =
+        words(System.getenv().getOrDefault("TRELLIS_PROXY_JAVA_OPTS", DEFAULT_PROXY_JAVA_OPTS));
+    try {
+      // startControlPlane() goes here with --control-plane; proxyMeshArgs then points at it.
+      for (String w : DemoApps.WORKLOADS) {
+        List<String> cmd = java(proxyOpts, javaOpts);
+        cmd.addAll(List.of(Main.class.getName(), "proxy", "--workload", w));
+        cmd.addAll(proxyMeshArgs(conf));
+        children.start(w + "-proxy", cmd);
+      }
+      List<String> apps = java(APPS_JAVA_OPTS, javaOpts);
+      apps.addAll(
+          List.of(
+              DemoApps.class.getName(),
+              "--config", conf.toString(),
+              "--rate", Double.toString(rate),
+              "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+      children.start("apps", apps);
+      children.writePids();
+    } catch (IOException | UncheckedIOException e) {
+      err("trellis demo: cannot start a process: " + e.getMessage());
+      children.stopAll(out());
+      return FAILED;
+    }
+
+    String notReady = awaitReady(mesh, children, started.plus(deadline));
+    if (notReady != null) {
+      err("trellis demo: " + notReady);
+      children.stopAll(out());
+      return FAILED;
+    }
+    printWhatToTry(mesh, logDir, Duration.between(started, Instant.now()));
+
+    // Run until Ctrl-C (the hook stops everything) or until a process dies on its own.
+    Children.Child gone = children.anyExit().join();
+    if (stopRequested.await(2, TimeUnit.SECONDS)) {
+      // Ctrl-C reaches the whole process group: the child may have exited just before the hook
+      // started. The hook is stopping the rest; nothing went wrong.
+      return 0;
+    }
+    err(
+        "trellis demo: "
+            + gone.name()
+            + " exited on its own (code "
+            + gone.process().exitValue()
+            + "); stopping the demo. Its log: "
+            + gone.log());
+    children.tail(gone, 15).forEach(this::err);
+    children.stopAll(out());
+    return FAILED;
+  }
+
+  /**
+   * How the proxies learn the mesh. Today each reads mesh.conf (HOCON mode); with the control
+   * plane they will be pointed at the destination service instead.
+   */
+  private static List<String> proxyMeshArgs(Path conf) {
+    return List.of("--config", conf.toString());
+  }
+
+  /** The checkout: where the launcher runs from (TRELLIS_HOME), else the working directory. */
+  private static Path home() {
+    String h = System.getenv("TRELLIS_HOME");
+    return Path.of(h == null || h.isBlank() ? "" : h).toAbsolutePath();
+  }
+
+  /**
+   * {@code java} with this JVM's classpath, so every child runs what this command runs. On
+   * Linux it goes through {@code setpriv --pdeathsig TERM}: should this command die without
+   * running its shutdown hook ({@code kill -9}), the kernel still asks each child to stop,
+   * instead of leaving proxies holding the demo's addresses.
+   */
+  private static List<String> java(List<String> opts, List<String> more) {
+    List<String> cmd = new ArrayList<>();
+    if (SETPRIV != null) {
+      cmd.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "TERM"));
+    }
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(opts);
+    cmd.addAll(more);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    return cmd;
+  }
+
+  private static List<String> words(String s) {
+    return s == null || s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
+  }
+
+  /**
+   * What keeps the demo from listening, one line per workload: its sockets that something else
+   * already holds, or an address that is not local.
+   */
+  static List<String> busySockets(MeshConfig mesh) {
+    List<String> busy = new ArrayList<>();
+    for (String w : DemoApps.WORKLOADS) {
+      WorkloadConfig wl = mesh.workloads().get(w);
+      Map<String, HostPort> sockets = new LinkedHashMap<>();
+      sockets.put("app", wl.app());
+      sockets.put("outbound", wl.proxy().outbound());
+      sockets.put("inbound", wl.proxy().inbound());
+      sockets.put("admin", wl.proxy().admin());
+      List<String> taken = new ArrayList<>();
+      for (var e : sockets.entrySet()) {
+        HostPort hp = e.getValue();
+        try (ServerSocket probe = new ServerSocket()) {
+          probe.bind(new InetSocketAddress(hp.host(), hp.port()));
+        } catch (BindException ex) {
+          if (String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT).contains("assign")) {
+            taken.add(hp.host() + " is not a local address (on macOS: sudo ifconfig lo0 alias " + hp.host() + ")");
+            break;
+          }
+          taken.add(e.getKey() + " " + hp);
+        } catch (IOException ex) {
+          taken.add(e.getKey() + " " + hp + " (" + ex.getMessage() + ")");
+        }
+      }
+      if (!taken.isEmpty()) {
+        busy.add(w + ": " + String.join(", ", taken));
+      }
+    }
+    return busy;
+  }
+
+  /** Pids of the last run's processes that are still alive (from the pids file in the logs). */
+  private static List<String> previousRun(Path logDir) {
+    Path pids = logDir.resolve(Children.PIDS);
+    if (!Files.isRegularFile(pids)) {
+      return List.of();
+    }
+    try {
+      return Files.readAllLines(pids).stream()
+          .map(line -> line.split(" "))
+          .filter(f -> f.length == 2)
+          .map(f -> f[1])
+          .filter(pid -> isTrellis(Long.parseLong(pid)))
+          .toList();
+    } catch (IOException | NumberFormatException e) {
+      return List.of();
+    }
+  }
+
+  /** Whether a live process runs trellis classes (not some later process that reused the pid). */
+  private static boolean isTrellis(long pid) {
+    if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+      return false;
+    }
+    // ProcessHandle.Info gives up on long command lines (a classpath is long): read /proc.
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.ISO_8859_1)
+          .contains("io.trellis.");
+    } catch (IOException | UncheckedIOException e) {
+      return ProcessHandle.of(pid)
+          .flatMap(p -> p.info().commandLine())
+          .filter(c -> c.contains("io.trellis."))
+          .isPresent();
+    }
+  }
+
+  /**
+   * Polls until every proxy is /ready and every app answers, the page included through web's
+   * inbound proxy (which proves web reaches emoji through its own sidecar too). Returns null
+   * when ready, else what is not.
+   */
+  private String awaitReady(MeshConfig mesh, Children children, Instant deadline) {
+    Map<String, URI> checks = new LinkedHashMap<>();
+    for (String w : DemoApps.WORKLOADS) {
+      checks.put(w + " proxy /ready", uri(mesh.workloads().get(w).proxy().admin(), "/ready"));
+    }
+    WorkloadConfig web = mesh.workloads().get(DemoApps.WEB);
+    checks.put("emoji app", uri(mesh.workloads().get(DemoApps.EMOJI).app(), "/"));
+    checks.put("voting app", uri(mesh.workloads().get(DemoApps.VOTING).app(), "/"));
+    checks.put("web page", uri(web.app(), "/"));
+    checks.put("web /api/list through web's inbound proxy", uri(web.proxy().inbound(), "/api/list"));
+    checks.put("vote-bot", uri(mesh.workloads().get(DemoApps.VOTE_BOT).app(), "/"));
+    // emoji and voting speak gRPC: any HTTP answer means they listen.
+    List<String> anyAnswer = List.of("emoji app", "voting app");
+
+    Map<String, URI> pending = new LinkedHashMap<>(checks);
+    Instant nextReport = Instant.now().plus(PROGRESS_EVERY);
+    while (true) {
+      pending.entrySet().removeIf(e -> answers(e.getValue(), !anyAnswer.contains(e.getKey())));
+      if (pending.isEmpty()) {
+        return null;
+      }
+      Children.Child dead = children.firstExited();
+      if (dead != null) {
+        String tail = String.join("\n  ", children.tail(dead, 15));
+        return dead.name() + " exited during start (code " + dead.process().exitValue() + "); its log "
+            + dead.log() + " ends:\n  " + tail;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        return "not ready in time; still waiting for: "
+            + String.join(", ", pending.keySet())
+            + " (logs in " + children.dir() + ")";
+      }
+      if (Instant.now().isAfter(nextReport)) {
+        // A busy machine can take a while: say what is still starting rather than go quiet.
+        out().printf("  still starting: %s%n", String.join(", ", pending.keySet()));
+        out().flush();
+        nextReport = Instant.now().plus(PROGRESS_EVERY);
+      }
+      // Poll again shortly; not a fixed wait for readiness.
+      CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS)).join();
+    }
+  }
+
+  private boolean answers(URI uri, boolean need2xx) {
+    try {
+      HttpResponse<Void> r =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding());
+      return !need2xx || r.statusCode() / 100 == 2;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static URI uri(HostPort hp, String path) {
+    return URI.create("http://" + hp + path);
+  }
+
+  private void printWhatToTry(MeshConfig mesh, Path logDir, Duration took) {
+    PrintWriter o = out();
+    o.printf("%ntrellis demo: ready in %.1f s. Namespace %s:%n%n", took.toMillis() / 1000.0, mesh.namespace());
+    o.printf("  %-9s %-12s %-6s %s%n", "WORKLOAD", "ADDRESS", "APP", "PROXY out/in/admin");
+    for (String w : DemoApps.WORKLOADS) {
+      WorkloadConfig wl = mesh.workloads().get(w);
+      o.printf(
+          "  %-9s %-12s %-6s %d/%d/%d%n",
+          w,
+          wl.address(),
+          ":" + wl.appPort(),
+          wl.proxy().outbound().port(),
+          wl.proxy().inbound().port(),
+          wl.proxy().admin().port());
+    }
+    WorkloadConfig web = mesh.workloads().get(DemoApps.WEB);
+    WorkloadConfig voting = mesh.workloads().get(DemoApps.VOTING);
+    WorkloadConfig bot = mesh.workloads().get(DemoApps.VOTE_BOT);
+    String webAuthority = mesh.services().get(web.serves().get(0)).name() + ":" + mesh.services().get(web.serves().get(0)).port();
+    o.println();
+    o.println("Try:");
+    o.printf("  The vote page (one emoji cannot be voted for), direct and through web's inbound proxy:%n");
+    o.printf("    http://%s/    http://%s/%n", web.app(), web.proxy().inbound());
+    o.printf("  web's proxy metrics:%n");
+    o.printf("    curl -s http://%s/metrics | grep ^response_total%n", web.proxy().admin());
+    o.printf("  The failing votes, where voting's proxy sees them:%n");
+    o.printf("    curl -s http://%s/metrics | grep 'classification=\"failure\"'%n", voting.proxy().admin());
+    o.printf("  A vote through vote-bot's sidecar, and vote-bot's counters:%n");
+    o.printf(
+        "    curl -s -H 'Host: %s' 'http://%s/api/vote?choice=:doughnut:'%n", webAuthority, bot.proxy().outbound());
+    o.printf("    curl -s http://%s/%n", bot.app());
+    o.println("  Coming with the control plane: ./trellis stat deploy, ./trellis tap deploy/web");
+    o.printf("Logs: %s (one file per process). Ctrl-C stops everything.%n", logDir);
+    o.flush();
+  }
+
+  private PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  private void err(String message) {
+    spec.commandLine().getErr().println(message);
+    spec.commandLine().getErr().flush();
+  }
+
+  /** The processes the demo started, each with its log file; stopped together, once. */
+  static final class Children {
+    static final String PIDS = "pids";
+
+    record Child(String name, Process process, Path log) {}
+
+    private final Path dir;
+    private final List<Child> started = new ArrayList<>();
+    private boolean stopped;
+
+    Children(Path dir) {
+      this.dir = dir;
+    }
+
+    Path dir() {
+      return dir;
+    }
+
+    synchronized void start(String name, List<String> command) throws IOException {
+      if (stopped) {
+        throw new IOException("stopping; not starting " + name);
+      }
+      Path log = dir.resolve(name + ".log");
+      // The command that ran, with the (long, shared) classpath shortened.
+      String shown =
+          command.stream()
+              .map(a -> a.equals(System.getProperty("java.class.path")) ? "<this command's classpath>" : a)
+              .collect(Collectors.joining(" "));
+      Files.writeString(log, "$ " + shown + "\n\n", StandardCharsets.UTF_8);
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
+      started.add(new Child(name, p, log));
+    }
+
+    synchronized void writePids() throws IOException {
+      Files.writeString(
+          dir.resolve(PIDS),
+          started.stream().map(c -> c.name() + " " + c.process().pid()).collect(Collectors.joining("\n", "", "\n")));
+    }
+
+    synchronized Child firstExited() {
+      return started.stream().filter(c -> !c.process().isAlive()).findFirst().orElse(null);
+    }
+
+    /** Completes with the first child to exit. */
+    CompletableFuture<Child> anyExit() {
+      List<Child> all;
+      synchronized (this) {
+        all = List.copyOf(started);
+      }
+      CompletableFuture<Child> first = new CompletableFuture<>();
+      all.forEach(c -> c.process().onExit().thenRun(() -> first.complete(c)));
+      return first;
+    }
+
+    List<String> tail(Child c, int lines) {
+      try {
+        List<String> all = Files.readAllLines(c.log(), StandardCharsets.UTF_8);
+        return all.subList(Math.max(0, all.size() - lines), all.size());
+      } catch (IOException | UncheckedIOException e) {
+        return List.of("(cannot read " + c.log() + ": " + e.getMessage() + ")");
+      }
+    }
+
+    /**
+     * Asks every child to stop (SIGTERM: each runs its own shutdown), waits up to
+     * {@link #STOP_GRACE} for all of them, then kills what is left. Idempotent: the shutdown
+     * hook and a failing start may both call it.
+     */
+    synchronized void stopAll(PrintWriter out) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      List<Child> alive = started.stream().filter(c -> c.process().isAlive()).toList();
+      if (alive.isEmpty()) {
+        return;
+      }
+      out.printf("%ntrellis demo: stopping %d processes...%n", alive.size());
+      out.flush();
+      // The apps first, so vote-bot stops calling before the proxies go away.
+      alive.stream().filter(c -> c.name().equals("apps")).forEach(c -> c.process().destroy());
+      alive.stream().filter(c -> !c.name().equals("apps")).forEach(c -> c.process().destroy());
+      Instant end = Instant.now().plus(STOP_GRACE);
+      List<String> killed = new ArrayList<>();
+      for (Child c : alive) {
+        try {
+          long left = Math.max(0, Duration.between(Instant.now(), end).toMillis());
+          if (!c.process().waitFor(left, TimeUnit.MILLISECONDS)) {
+            c.process().destroyForcibly();
+            killed.add(c.name());
+            c.process().waitFor(5, TimeUnit.SECONDS);
+          }
+        } catch (InterruptedException e) {
+          c.process().destroyForcibly();
+          Thread.currentThread().interrupt();
+        }
+      }
+      out.printf(
+          "trellis demo: stopped%s.%n",
+          killed.isEmpty() ? "" : " (killed after " + STOP_GRACE.toSeconds() + " s: " + String.join(", ", killed) + ")");
+      out.flush();
+      try {
+        Files.deleteIfExists(dir.resolve(PIDS));
+      } catch (IOException e) {
+        // Only a hint for the next run.
+      }
+    }
+  }
+}
