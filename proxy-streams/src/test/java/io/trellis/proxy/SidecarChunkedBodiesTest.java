@@ -94,7 +94,8 @@ class SidecarChunkedBodiesTest extends SidecarTestKit {
         Response answer = Response.read(socket.getInputStream());
         assertEquals("HTTP/1.1 200 OK", answer.statusLine, answer.head);
         assertEquals("web HTTP/1.1 bytes=11", answer.body);
-        assertFalse(answer.head.toLowerCase(Locale.ROOT).contains("connection: close"), answer.head);
+        assertFalse(
+            answer.head.toLowerCase(Locale.ROOT).contains("connection: close"), answer.head);
       }
       send(socket, "GET /later HTTP/1.1\r\nHost: web\r\n\r\n");
       assertEquals("HTTP/1.1 200 OK", Response.read(socket.getInputStream()).statusLine);
