@@ -8,6 +8,7 @@ import io.trellis.proxy.balance.Destinations;
 import io.trellis.proxy.detect.HttpListener;
 import io.trellis.proxy.errors.Rescue;
 import io.trellis.proxy.http.Balance;
+import io.trellis.proxy.http.ChunkedBodies;
 import io.trellis.proxy.http.Direction;
 import io.trellis.proxy.http.Exchange;
 import io.trellis.proxy.http.Forward;
@@ -92,7 +93,9 @@ public final class Sidecar {
         // typed failures become 502/503/504 (gRPC: a status in a trailers-only response)
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
-        .push(RecordMetrics.with(metrics));
+        .push(RecordMetrics.with(metrics))
+        // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
+        .push(ChunkedBodies.readToEnd());
   }
 
   /** The inbound path: from anyone to this workload's app, in the protocol received. */
@@ -106,7 +109,9 @@ public final class Sidecar {
         // typed failures become 502/504 (gRPC: a status in a trailers-only response)
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
-        .push(RecordMetrics.with(metrics));
+        .push(RecordMetrics.with(metrics))
+        // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
+        .push(ChunkedBodies.readToEnd());
   }
 
   /**
