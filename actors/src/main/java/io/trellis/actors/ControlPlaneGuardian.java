@@ -38,6 +38,7 @@ final class ControlPlaneGuardian {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
+      ctx.spawn(ClusterMembersLog.create(), "cluster-members-log");
 
       ActorRef<MeshHolder.Command> holder = ctx.spawn(MeshHolder.create(mesh.current()), "mesh");
       mesh.subscribe(m -> holder.tell(new MeshHolder.ApplyMesh(m)));

@@ -37,6 +37,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * {@link #bypassingProxies()} (or {@code -Dtrellis.tests.bypassProxies=true}) points every
  * target straight at the app instead, to check a scenario's own expectations without a proxy.
+ *
+ * <p>{@link #withControlPlanes(int)} adds a control-plane cluster: that many {@link
+ * ControlPlaneProcess} JVMs on one address of the block (free ports for artery and the
+ * destination API, every node a seed, all in mesh.conf's {@code trellis.control-plane} block),
+ * started and clustered before the proxies, which then take their mesh from them ({@code
+ * --control-plane} with every node's address, node 0 first).
  */
 public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
   public static final String SERVICE = "echo-svc";
@@ -53,8 +59,15 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
           "pekko.http.server.idle-timeout = 300s",
           "pekko.http.client.idle-timeout = 300s");
 
+  /** Host number of the control-plane nodes' address in the block (the workloads count up). */
+  private static final int CONTROL_PLANE_HOST = 254;
+
+  private static final Duration CONTROL_PLANES_READY_WITHIN = Duration.ofSeconds(60);
+
   private final MeshSpec initial;
   private final boolean bypass;
+  private final int controlPlaneCount;
+  private final String controlPlaneSettings;
 
   private volatile MeshSpec spec;
   private LoopbackBlock block;
@@ -65,15 +78,28 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
   private HttpClient http;
   private final Map<String, Backend> backends = new LinkedHashMap<>();
   private final Map<String, ProxyProcess> proxies = new LinkedHashMap<>();
+  private final List<ControlPlaneProcess> controlPlanes = new ArrayList<>();
+  /** mesh.conf's trellis.control-plane block, kept across edits; empty without control planes. */
+  private String controlPlaneBlock = "";
 
-  private MeshFixture(MeshSpec spec, boolean bypass) {
+  private MeshFixture(MeshSpec spec, boolean bypass, int controlPlaneCount, String settings) {
     this.initial = spec;
     this.spec = spec;
     this.bypass = bypass;
+    this.controlPlaneCount = controlPlaneCount;
+    this.controlPlaneSettings = settings;
   }
 
   public static MeshFixture of(MeshSpec spec) {
-    return new MeshFixture(spec, Boolean.getBoolean("trellis.tests.bypassProxies"));
+    return new MeshFixture(spec, Boolean.getBoolean("trellis.tests.bypassProxies"), 0, "");
+  }
+
+  /**
+   * The same mesh served by a cluster of {@code nodes} control-plane JVMs; {@code settings} are
+   * extra {@code trellis.control-plane} lines (e.g. {@code downing-stable-after = 5s}).
+   */
+  public MeshFixture withControlPlanes(int nodes, String... settings) {
+    return new MeshFixture(initial, bypass, nodes, String.join("\n", settings));
   }
 
   /** The usual shape: a {@code client} workload calling {@code echo-svc} on {@code server}. */
@@ -83,7 +109,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
 
   /** The same mesh with clients talking straight to the apps: no proxy is started. */
   public MeshFixture bypassingProxies() {
-    return new MeshFixture(initial, true);
+    return new MeshFixture(initial, true, controlPlaneCount, controlPlaneSettings);
   }
 
   @Override
@@ -95,12 +121,22 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
               + " -Dtrellis.tests.bypassProxies=true to check scenarios against the apps alone");
     }
     String testClass = context.getRequiredTestClass().getSimpleName();
+    long started = System.nanoTime();
     block = LoopbackBlock.pick(spec.workloads().size() + 4);
     dir = Files.createTempDirectory("trellis-e2e-" + testClass + "-");
     config = dir.resolve("mesh.conf");
-    Files.writeString(config, spec.render(block), StandardCharsets.UTF_8);
     logDir = Path.of(System.getProperty("trellis.tests.logs", "target/mesh-logs")).resolve(testClass);
     Files.createDirectories(logDir);
+    List<String[]> nodes = new ArrayList<>(); // {destination, artery node}
+    if (!bypass && controlPlaneCount > 0) {
+      String host = block.address(CONTROL_PLANE_HOST);
+      List<Integer> ports = FreePorts.on(host, 2 * controlPlaneCount);
+      for (int i = 0; i < controlPlaneCount; i++) {
+        nodes.add(new String[] {host + ":" + ports.get(2 * i), host + ":" + ports.get(2 * i + 1)});
+      }
+      controlPlaneBlock = controlPlaneBlock(nodes);
+    }
+    Files.writeString(config, spec.render(block) + controlPlaneBlock, StandardCharsets.UTF_8);
     Files.copy(config, logDir.resolve("mesh.conf"), StandardCopyOption.REPLACE_EXISTING);
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Config conf = ConfigFactory.parseString(BACKEND_CONFIG).withFallback(ConfigFactory.load());
@@ -111,13 +147,34 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
       }
     }
     if (!bypass) {
+      List<String> proxyOptions = List.of();
+      if (!nodes.isEmpty()) {
+        for (int i = 0; i < nodes.size(); i++) {
+          controlPlanes.add(ControlPlaneProcess.start(
+              config, "control-plane-" + i, nodes.get(i)[0], nodes.get(i)[1], logDir));
+        }
+        // Proxies start once node 0 (first in their lists) listens, so their JVM start-ups
+        // overlap the cluster's forming; the cluster is complete before the fixture is ready.
+        controlPlanes.get(0)
+            .awaitLogged("control plane ready: destination API on", CONTROL_PLANES_READY_WITHIN);
+        proxyOptions = List.of("--control-plane", String.join(",",
+            controlPlanes.stream().map(ControlPlaneProcess::destination).toList()));
+      }
       // Start every JVM first, then wait: their start-ups overlap.
       for (MeshSpec.Workload w : spec.workloads()) {
-        proxies.put(w.name(), ProxyProcess.start(config, w.name(), address(w.name()), logDir));
+        proxies.put(
+            w.name(), ProxyProcess.start(config, w.name(), address(w.name()), logDir, proxyOptions));
+      }
+      Deadline clustered = Deadline.in(CONTROL_PLANES_READY_WITHIN);
+      for (ControlPlaneProcess cp : controlPlanes) {
+        cp.awaitReady(controlPlanes.size(), clustered.remaining());
       }
       for (ProxyProcess p : proxies.values()) {
         p.awaitReady(http);
       }
+      System.out.printf("%s: mesh ready in %d ms (%d control-plane nodes, %d proxies)%n",
+          testClass, Duration.ofNanos(System.nanoTime() - started).toMillis(),
+          controlPlanes.size(), proxies.size());
     }
   }
 
@@ -125,6 +182,11 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
   public void afterAll(ExtensionContext context) {
     List<Throwable> errors = new ArrayList<>();
     proxies.values().forEach(p -> run(p::close, errors));
+    // Youngest first, one at a time: each hands its shards to the older ones and leaves; all at
+    // once, the last ones wait out Pekko's exiting timeout for peers already gone.
+    for (int i = controlPlanes.size() - 1; i >= 0; i--) {
+      run(controlPlanes.get(i)::close, errors);
+    }
     backends.values().forEach(b -> run(b::close, errors));
     if (system != null) {
       run(() -> system.terminate(), errors);
@@ -169,6 +231,15 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
     return block;
   }
 
+  /** Control-plane node {@code i} (0-based); node 0 is first in every proxy's list. */
+  public ControlPlaneProcess controlPlane(int i) {
+    return controlPlanes.get(i);
+  }
+
+  public List<ControlPlaneProcess> controlPlanes() {
+    return List.copyOf(controlPlanes);
+  }
+
   public ProxyProcess proxy(String workload) {
     ProxyProcess p = proxies.get(workload);
     if (p == null) {
@@ -204,7 +275,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
    */
   public void edit(UnaryOperator<MeshSpec> change, boolean atomically) {
     MeshSpec next = change.apply(spec);
-    String text = next.render(block);
+    String text = next.render(block) + controlPlaneBlock;
     try {
       if (atomically) {
         Path tmp = dir.resolve("mesh.conf.tmp");
@@ -220,10 +291,27 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
     spec = next;
   }
 
-  /** Every proxy's log tail, for assertion messages. */
+  /** Every proxy's (and control-plane node's) log tail, for assertion messages. */
   public String proxyLogs() {
     StringBuilder out = new StringBuilder();
     proxies.values().forEach(p -> out.append(p.logTail()).append('\n'));
+    controlPlanes.forEach(cp -> out.append(cp.logTail()).append('\n'));
+    return out.toString();
+  }
+
+  /** trellis.control-plane for {@code nodes} ({destination, node}): every node is a seed. */
+  private String controlPlaneBlock(List<String[]> nodes) {
+    StringBuilder out = new StringBuilder();
+    out.append("trellis.control-plane {\n");
+    // The cluster host; each node's own port comes from --node-port, its API from --destination.
+    out.append("  node = \"").append(nodes.get(0)[1]).append("\"\n");
+    out.append("  seed-nodes = [")
+        .append(String.join(", ", nodes.stream().map(n -> '"' + n[1] + '"').toList()))
+        .append("]\n");
+    if (!controlPlaneSettings.isBlank()) {
+      out.append("  ").append(controlPlaneSettings.replace("\n", "\n  ")).append('\n');
+    }
+    out.append("}\n");
     return out.toString();
   }
 

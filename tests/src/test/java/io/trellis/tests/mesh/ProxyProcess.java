@@ -56,6 +56,12 @@ public final class ProxyProcess implements AutoCloseable {
   }
 
   public static ProxyProcess start(Path config, String workload, String address, Path logDir) {
+    return start(config, workload, address, logDir, List.of());
+  }
+
+  /** As above, with more {@code trellis proxy} options (e.g. {@code --control-plane ADDR,..}). */
+  public static ProxyProcess start(
+      Path config, String workload, String address, Path logDir, List<String> options) {
     Path log = logDir.resolve(workload + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -66,6 +72,7 @@ public final class ProxyProcess implements AutoCloseable {
     command.add(proxyClasspath());
     command.add(MAIN);
     command.addAll(List.of("proxy", "--config", config.toString(), "--workload", workload));
+    command.addAll(options);
     try {
       Files.createDirectories(logDir);
       Process p =
@@ -118,6 +125,15 @@ public final class ProxyProcess implements AutoCloseable {
 
   /** The last lines the proxy printed, for failure messages. */
   public String logTail() {
+    return logTail(log);
+  }
+
+  /** Whether the proxy has printed a line containing {@code text} so far. */
+  public boolean logged(String text) {
+    return logged(log, text);
+  }
+
+  static String logTail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return "--- last lines of " + log + " ---\n"
@@ -125,6 +141,14 @@ public final class ProxyProcess implements AutoCloseable {
               .collect(Collectors.joining("\n"));
     } catch (IOException e) {
       return "(no log at " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  static boolean logged(Path log, String text) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -159,7 +183,7 @@ public final class ProxyProcess implements AutoCloseable {
    * The test classpath minus this module's own classes: the proxy runs on exactly what the cli
    * module brings. Surefire hides the real classpath behind a manifest jar and reports it here.
    */
-  private static String proxyClasspath() {
+  static String proxyClasspath() {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     return Arrays.stream(cp.split(File.pathSeparator))
         .filter(entry -> !entry.endsWith("test-classes") && !entry.contains("surefire"))
