@@ -22,7 +22,14 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.util.ByteString;
+import java.util.concurrent.atomic.AtomicInteger;
+import scala.concurrent.duration.FiniteDuration;
 
 /**
  * One port serving HTTP/1.1 and HTTP/2 with prior knowledge (h2c), detected per connection from
@@ -37,20 +44,26 @@ import org.apache.pekko.util.ByteString;
  * the connection. And the requests that follow an upgrade come as HTTP/2 streams whose
  * {@code :authority} is the address the client dialed, not the Host header it set.
  *
- * <p>pekko-http has no public per-connection HTTP/2 server flow, so each protocol keeps a pekko
- * binding of its own on a loopback ephemeral port, with all of pekko's connection handling (limits,
- * idle timeout, graceful termination): HTTP/1.1 only ({@code enable-http2 = off}: upgrade requests
- * reach the handler as plain requests) and HTTP/2-enabled (only ever handed connections that
- * start with the preface). This listener owns the public port and splices each connection, bytes
- * untouched, to one of them. The cost is one loopback hop per connection (two more sockets, one
- * more copy of every byte); {@code max-connections} applies to each of the two servers.
+ * <p>HTTP/1.1 connections are served in place: pekko's public HTTP/1 server layer ({@code
+ * Http.serverLayer}, the same blueprint its bindings run, without upgrade handling) is joined to
+ * the handler on the accepted connection itself. An earlier version spliced every connection to a
+ * loopback pekko binding; that extra hop (two more sockets, another copy and actor round trip of
+ * every byte each way) was a third of the proxy's TCP work in the profile. What a binding adds
+ * around its server layer is done here: the connection limit ({@code max-connections}, for the
+ * port as a whole), the idle timeout, pipelining ({@code pipelining-limit}) and graceful
+ * termination (see {@link #terminate}).
+ *
+ * <p>HTTP/2 has no public per-connection server flow in pekko-http, so h2c connections (rare for a
+ * sidecar's HTTP/1 apps, the norm for gRPC) are still spliced, bytes untouched, to an
+ * HTTP/2-enabled pekko binding on a loopback ephemeral port that is only ever handed connections
+ * starting with the preface.
  */
 public final class HttpListener {
   private final Tcp.ServerBinding front;
-  private final ServerBinding http1;
+  private final Http1Connections http1;
   private final ServerBinding http2;
 
-  private HttpListener(Tcp.ServerBinding front, ServerBinding http1, ServerBinding http2) {
+  private HttpListener(Tcp.ServerBinding front, Http1Connections http1, ServerBinding http2) {
     this.front = front;
     this.http1 = http1;
     this.http2 = http2;
@@ -69,57 +82,60 @@ public final class HttpListener {
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
-    CompletableFuture<ServerBinding> http1 =
-        http.newServerAt(loopback, 0)
-            .withSettings(settings.withEnableHttp2(false))
-            .bind(handler)
-            .toCompletableFuture();
+    Http1Connections http1 = new Http1Connections(system, settings, handler);
     CompletableFuture<ServerBinding> http2 =
         http.newServerAt(loopback, 0)
             .withSettings(settings.withEnableHttp2(true))
             .bind(handler)
             .toCompletableFuture();
     CompletableFuture<HttpListener> listener =
-        CompletableFuture.allOf(http1, http2)
-            .thenCompose(
-                both ->
-                    front(
-                        system,
-                        at,
-                        settings,
-                        http1.join().localAddress(),
-                        http2.join().localAddress()))
-            .thenApply(front -> new HttpListener(front, http1.join(), http2.join()));
-    // A listener that did not come up must not leave its servers bound.
+        http2
+            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress()))
+            .thenApply(front -> new HttpListener(front, http1, http2.join()));
+    // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
         (ok, failure) -> {
           if (failure != null) {
-            http1.thenAccept(ServerBinding::unbind);
             http2.thenAccept(ServerBinding::unbind);
           }
         });
     return listener;
   }
 
-  /** The public port: every connection it accepts is spliced to one of the two servers. */
+  /**
+   * The public port: every connection it accepts is served as HTTP/1.1 or spliced to the HTTP/2
+   * server. At most {@code max-connections} are open at once, as a pekko binding counts them; more
+   * wait in the accept backlog.
+   */
   private static CompletionStage<Tcp.ServerBinding> front(
       ActorSystem<?> system,
       HostPort at,
       ServerSettings settings,
-      InetSocketAddress http1,
+      Http1Connections http1,
       InetSocketAddress http2) {
     Materializer mat = Materializer.matFromSystem(system);
     Tcp tcp = Tcp.get(system);
-    // halfClose = false and no TCP idle timeout, as pekko binds: the servers behind close idle
-    // connections, and the splice ends with them.
+    // halfClose = false and no TCP idle timeout, as pekko binds: HTTP/1.1 connections get the
+    // server's idle timeout in http1.flow, the HTTP/2 server behind closes idle h2c connections
+    // and the splice ends with them.
     return tcp.bind(at.host(), at.port(), settings.getBacklog(), List.of(), false, Optional.empty())
-        .to(Sink.foreach(c -> c.handleWith(splice(tcp, http1, http2), mat)))
+        .mapAsyncUnordered(
+            settings.getMaxConnections(),
+            c ->
+                c.handleWith(
+                    splice(tcp, http1, http2, c.remoteAddress())
+                        // a connection that fails (reset, idle timeout) only frees its slot; a
+                        // failed element would fail the accept stream and unbind the port
+                        .watchTermination(
+                            (m, done) -> done.handle((ok, failure) -> Done.getInstance())),
+                    mat))
+        .to(Sink.ignore())
         .run(mat);
   }
 
-  /** Detects the protocol from the connection's first bytes, then pipes it to that server. */
+  /** Detects the protocol from the connection's first bytes, then serves or pipes it. */
   private static Flow<ByteString, ByteString, NotUsed> splice(
-      Tcp tcp, InetSocketAddress http1, InetSocketAddress http2) {
+      Tcp tcp, Http1Connections http1, InetSocketAddress http2, InetSocketAddress remote) {
     return Preface.decisiveHead()
         .flatMapPrefix(
             1,
@@ -130,14 +146,16 @@ public final class HttpListener {
                 return Flow.fromSinkAndSource(Sink.ignore(), Source.empty());
               }
               ByteString head = it.next();
-              InetSocketAddress server = Preface.isHttp2(head) ? http2 : http1;
+              if (!Preface.isHttp2(head)) {
+                return Flow.<ByteString>create().prepend(Source.single(head)).via(http1.flow(remote));
+              }
               // halfClose = true: when the client stops sending, the server behind still gets
               // to finish its response, as it would on a direct connection.
               return Flow.<ByteString>create()
                   .prepend(Source.single(head))
                   .via(
                       tcp.outgoingConnection(
-                          server, Optional.empty(), List.of(), true, Optional.empty(),
+                          http2, Optional.empty(), List.of(), true, Optional.empty(),
                           Optional.empty()));
             })
         .mapMaterializedValue(m -> NotUsed.getInstance());
@@ -154,7 +172,8 @@ public final class HttpListener {
 
   /**
    * Stops accepting connections and lets requests in flight finish for up to {@code deadline}
-   * (pekko's graceful termination, on both servers).
+   * (pekko's graceful termination for h2c; for HTTP/1.1 connections: until every request in
+   * flight has its response, then they close).
    */
   public CompletionStage<Done> terminate(Duration deadline) {
     return unbind()
@@ -164,5 +183,84 @@ public final class HttpListener {
                     http1.terminate(deadline).toCompletableFuture(),
                     http2.terminate(deadline).toCompletableFuture()))
         .thenApply(ok -> Done.getInstance());
+  }
+
+  /** The HTTP/1.1 connections of one listener, served in place. */
+  private static final class Http1Connections {
+    private final ActorSystem<?> system;
+    private final ServerSettings settings;
+    private final Function<HttpRequest, CompletionStage<HttpResponse>> handler;
+    private final SharedKillSwitch killSwitch = KillSwitches.shared("http1-connections");
+    /** Requests handed to the handler whose response has not come back yet. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CompletableFuture<Done> idle = new CompletableFuture<>();
+    private volatile boolean terminating;
+
+    Http1Connections(
+        ActorSystem<?> system,
+        ServerSettings settings,
+        Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+      this.system = system;
+      this.settings = settings.withEnableHttp2(false);
+      this.handler = handler;
+    }
+
+    /** One connection's bytes in, bytes out: pekko's HTTP/1 server layer around the handler. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Flow<ByteString, ByteString, NotUsed> flow(InetSocketAddress remote) {
+      BidiFlow<HttpResponse, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, HttpRequest,
+              NotUsed>
+          http = Http.get(system).serverLayer(settings, Optional.of(remote), system.classicSystem().log());
+      // Plaintext: the placebo only wraps and unwraps bytes (SessionBytes is an SslTlsInbound).
+      BidiFlow tls = TLSPlacebo.getInstance();
+      BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layers =
+          http.atop(tls);
+      scala.concurrent.duration.Duration idleTimeout = settings.getTimeouts().idleTimeout();
+      if (idleTimeout instanceof FiniteDuration finite) {
+        // No bytes either way for this long closes the connection, as a pekko binding does.
+        layers =
+            layers.atop(
+                BidiFlow.<ByteString, ByteString>bidirectionalIdleTimeout(
+                    Duration.ofNanos(finite.toNanos())));
+      }
+      Flow<HttpRequest, HttpResponse, NotUsed> serve =
+          Flow.<HttpRequest>create()
+              .mapAsync(settings.getPipeliningLimit(), this::handle);
+      return serve.join(layers).via(killSwitch.flow());
+    }
+
+    private CompletionStage<HttpResponse> handle(HttpRequest request) throws Exception {
+      inFlight.incrementAndGet();
+      CompletionStage<HttpResponse> response;
+      try {
+        response = handler.apply(request);
+      } catch (Exception | Error e) {
+        done();
+        throw e;
+      }
+      return response.whenComplete((r, failure) -> done());
+    }
+
+    private void done() {
+      if (inFlight.decrementAndGet() == 0 && terminating) {
+        idle.complete(Done.getInstance());
+      }
+    }
+
+    /** Waits for the responses in flight (at most {@code deadline}), then closes every connection. */
+    CompletionStage<Done> terminate(Duration deadline) {
+      terminating = true;
+      if (inFlight.get() == 0) {
+        idle.complete(Done.getInstance());
+      }
+      system
+          .scheduler()
+          .scheduleOnce(deadline, () -> idle.complete(Done.getInstance()), system.executionContext());
+      return idle.thenApply(
+          ok -> {
+            killSwitch.shutdown();
+            return Done.getInstance();
+          });
+    }
   }
 }

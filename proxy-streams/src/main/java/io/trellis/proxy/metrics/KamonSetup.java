@@ -34,6 +34,9 @@ public final class KamonSetup {
     Config overlay =
         ConfigFactory.parseString(
             "kamon.init.hide-banner = yes\n"
+                // The scheduler only samples range-sampler instruments, which the proxy has none
+                // of: one thread instead of two (each thread's stack counts in a sidecar's RSS).
+                + "kamon.scheduler-pool-size = 1\n"
                 + "kamon.metric.tick-interval = "
                 + tickInterval.toMillis()
                 + "ms\n"
