@@ -57,14 +57,6 @@ final class DemoCommand implements Callable<Integer> {
   static final int CONFIG_ERROR = 2;
 
   /**
-   * The proxies' JVM options when the {@code ./trellis} launcher has not exported its own in
-   * TRELLIS_PROXY_JAVA_OPTS (tests, an IDE): the launcher's list, which explains each.
-   */
-  static final String DEFAULT_PROXY_JAVA_OPTS =
-      "-Xms32m -Xmx64m -Xss512k -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m"
-          + " -XX:+ExitOnOutOfMemoryError";
-
-  /**
    * The apps' JVM: C1 only and a serial GC, because on a two-core machine shared with four
    * proxies, compiling the apps' cold paths with C2 buys nothing a demo needs.
    */
@@ -180,8 +172,7 @@ final class DemoCommand implements Callable<Integer> {
     out().printf("  logs: %s%n", logDir);
     out().flush();
     List<String> javaOpts = words(System.getenv("TRELLIS_JAVA_OPTS"));
-    List<String> proxyOpts =
-        words(System.getenv().getOrDefault("TRELLIS_PROXY_JAVA_OPTS", DEFAULT_PROXY_JAVA_OPTS));
+    List<String> proxyOpts = ProxyJvmOptions.load();
     try {
       // startControlPlane() goes here with --control-plane; proxyMeshArgs then points at it.
       for (String w : DemoApps.WORKLOADS) {

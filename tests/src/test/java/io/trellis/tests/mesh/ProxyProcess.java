@@ -23,24 +23,8 @@ import java.util.stream.Collectors;
  * target/ so a failing test can be diagnosed after the fact.
  */
 public final class ProxyProcess implements AutoCloseable {
-  /**
-   * The JVM options ./trellis gives a proxy (kept in step with its proxy options, where each one
-   * is explained): a 64 MiB heap (the streaming tests prove bodies never pile up in it), bounded
-   * NIO buffers, one GC thread, the footprint settings chosen by measurement in issue 3.
-   */
-  public static final List<String> JVM_OPTIONS =
-      List.of(
-          "-Xms20m",
-          "-Xmx64m",
-          "-Xmn5m",
-          "-Xss256k",
-          "-XX:+UseSerialGC",
-          "-XX:MaxDirectMemorySize=64m",
-          "-XX:Tier3InvocationThreshold=2000",
-          "-XX:Tier3MinInvocationThreshold=1000",
-          "-XX:Tier3CompileThreshold=20000",
-          "-XX:Tier3BackEdgeThreshold=600000",
-          "-XX:TrimNativeHeapInterval=1000");
+  /** The JVM options every proxy runs with (cli's proxy-jvm.options, as ./trellis uses). */
+  public static final List<String> JVM_OPTIONS = io.trellis.cli.ProxyJvmOptions.load();
 
   private static final String MAIN = "io.trellis.cli.Main";
   private static final Duration READY_WITHIN = Duration.ofSeconds(60);
@@ -77,9 +61,8 @@ public final class ProxyProcess implements AutoCloseable {
     Path log = logDir.resolve(workload + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Includes -XX:+ExitOnOutOfMemoryError: a heap overrun ends the process, so a test sees it.
     command.addAll(JVM_OPTIONS);
-    // A heap overrun must end the process, so a test sees it instead of a limping proxy.
-    command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-cp");
     command.add(proxyClasspath());
     command.add(MAIN);
