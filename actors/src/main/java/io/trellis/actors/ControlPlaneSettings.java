@@ -135,19 +135,11 @@ public record ControlPlaneSettings(
 
   /** {@code host:port} or {@code [v6]:port}; the message names the key. */
   public static HostPort parse(String text, String key) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      throw new ConfigException.BadValue(key, "expected \"host:port\", got \"" + text + "\"");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
     try {
-      return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
+      return HostPort.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException.BadValue(key,
-          "expected \"host:port\" with a port 1..65535, got \"" + text + "\"");
+      throw new ConfigException.BadValue(key, e.getMessage());
     }
   }
+
 }

@@ -94,13 +94,7 @@ public final class DestinationApiSource implements MeshUpdates, AutoCloseable {
     public static List<HostPort> parseAddresses(String text) {
       List<HostPort> out = new ArrayList<>();
       for (String part : text.split(",")) {
-        String a = part.trim();
-        int colon = a.lastIndexOf(':');
-        if (colon <= 0) {
-          throw new IllegalArgumentException("expected host:port, got \"" + a + "\"");
-        }
-        String host = a.substring(0, colon).replace("[", "").replace("]", "");
-        out.add(new HostPort(host, Integer.parseInt(a.substring(colon + 1))));
+        out.add(HostPort.parse(part));
       }
       return out;
     }
