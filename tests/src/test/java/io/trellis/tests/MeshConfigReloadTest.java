@@ -3,25 +3,12 @@ package io.trellis.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trellis.tests.backend.Backend;
-import io.trellis.tests.mesh.Deadline;
 import io.trellis.tests.mesh.MeshFixture;
 import io.trellis.tests.mesh.MeshSpec;
+import io.trellis.tests.mesh.SteadyTraffic;
 import io.trellis.tests.mesh.Target;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,142 +27,34 @@ class MeshConfigReloadTest {
               .server("server-a", MeshFixture.SERVICE)
               .server("server-b"));
 
-  private static final int WORKERS = 4;
-  private static final int MAX_REQUESTS_PER_WORKER = 5_000;
-  private static final Duration MAX_RUN = Duration.ofSeconds(120);
-
-  private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
-  private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+  private static final Duration WITHIN = Duration.ofSeconds(45);
 
   @Test
   void endpointMovesFollowEditsWithoutFailingRequests() throws Exception {
     mesh.requireProxies();
     Target echo = mesh.target("client", MeshFixture.SERVICE);
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    warmUp(client, echo);
-    AtomicBoolean stop = new AtomicBoolean();
-    ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
-    List<Future<?>> workers = new ArrayList<>();
-    for (int w = 0; w < WORKERS; w++) {
-      workers.add(pool.submit(() -> steadyTraffic(client, echo, stop)));
-    }
-    try {
-      awaitServed("server-a", 20);
+    SteadyTraffic.warmUp(mesh, echo, List.of("server-a", "server-b"));
+    // Four workers back to back, each request held 10 ms by the backend, so edits land while
+    // requests are in flight to the old endpoint.
+    SteadyTraffic traffic =
+        SteadyTraffic.start(echo, "/slow?ms=10", 4, 0, Duration.ofSeconds(20), false);
+    try (traffic) {
+      traffic.awaitServed("server-a", 20, WITHIN, mesh::proxyLogs);
 
       // Edit 1, in place (as `echo > mesh.conf` or most editors do).
       mesh.edit(spec -> spec.withServes("server-a").withServes("server-b", MeshFixture.SERVICE), false);
-      awaitServed("server-b", 20);
-      awaitOnly("server-b");
+      traffic.awaitServed("server-b", 20, WITHIN, mesh::proxyLogs);
+      traffic.awaitOnly("server-b", 50, WITHIN);
 
       // Edit 2, by atomic rename (as editors that write a temp file and move it do).
-      long aBefore = count("server-a");
+      long aBefore = traffic.count("server-a");
       mesh.edit(spec -> spec.withServes("server-b").withServes("server-a", MeshFixture.SERVICE), true);
-      awaitServed("server-a", aBefore + 20);
-      awaitOnly("server-a");
-    } finally {
-      stop.set(true);
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "workers stop");
+      traffic.awaitServed("server-a", aBefore + 20, WITHIN, mesh::proxyLogs);
+      traffic.awaitOnly("server-a", 50, WITHIN);
     }
-    for (Future<?> w : workers) {
-      w.get();
-    }
-    assertEquals(List.of(), failures, () -> "failed requests\n" + mesh.proxyLogs());
-    assertTrue(count("server-a") > 0 && count("server-b") > 0, () -> "served: " + servedBy);
-  }
-
-  /**
-   * One request along each path the test will use, before counting anything. A freshly started
-   * proxy JVM loads and compiles its connection code on its first requests; on a loaded machine
-   * that can outlast the inbound connect timeout (300 ms) and answer 504. That is a cold-start
-   * matter, not a reload one, so it is kept out of this test's count (and printed).
-   */
-  private static void warmUp(HttpClient client, Target echo) {
-    List<java.net.URI> paths = new ArrayList<>();
-    paths.add(echo.uri("/whoami"));
-    for (String server : List.of("server-a", "server-b")) {
-      // Straight to the server's inbound proxy: server-b serves nothing through the mesh yet.
-      paths.add(java.net.URI.create("http://" + mesh.address(server) + ":4143/whoami"));
-    }
-    for (java.net.URI uri : paths) {
-      String[] last = {"none"};
-      Deadline.in(Duration.ofSeconds(30))
-          .await(
-              "a first 200 from " + uri,
-              () -> {
-                try {
-                  HttpResponse<String> r =
-                      client.send(
-                          HttpRequest.newBuilder(uri).header("Host", echo.authority()).build(),
-                          HttpResponse.BodyHandlers.ofString());
-                  last[0] = r.statusCode() + " " + r.body();
-                } catch (Exception e) {
-                  last[0] = e.toString();
-                }
-                if (!last[0].startsWith("200 ")) {
-                  System.out.println("warm-up " + uri + ": " + last[0].trim());
-                }
-                return last[0].startsWith("200 ");
-              },
-              () -> last[0]);
-    }
-  }
-
-  /** Requests back to back until told to stop, bounded in count and time either way. */
-  private void steadyTraffic(HttpClient client, Target echo, AtomicBoolean stop) {
-    Deadline deadline = Deadline.in(MAX_RUN);
-    for (int i = 0; i < MAX_REQUESTS_PER_WORKER && !stop.get() && !deadline.passed(); i++) {
-      HttpRequest get =
-          HttpRequest.newBuilder(echo.uri("/slow?ms=10"))
-              .header("Host", echo.authority())
-              .timeout(Duration.ofSeconds(20))
-              .build();
-      try {
-        HttpResponse<String> r = client.send(get, HttpResponse.BodyHandlers.ofString());
-        String server = r.headers().firstValue(Backend.SERVED_BY).orElse("?");
-        if (r.statusCode() != 200) {
-          failures.add(r.statusCode() + " from " + server + ": " + r.body());
-          continue;
-        }
-        servedBy.computeIfAbsent(server, k -> new AtomicLong()).incrementAndGet();
-      } catch (Exception e) {
-        failures.add(e.toString());
-      }
-    }
-  }
-
-  private long count(String server) {
-    AtomicLong n = servedBy.get(server);
-    return n == null ? 0 : n.get();
-  }
-
-  private void awaitServed(String server, long atLeast) {
-    Deadline.in(Duration.ofSeconds(45))
-        .await(server + " served " + atLeast + " requests", () -> count(server) >= atLeast || !failures.isEmpty(),
-            () -> "served: " + servedBy + ", failures: " + failures);
-    assertEquals(List.of(), failures, () -> "failed requests\n" + mesh.proxyLogs());
-  }
-
-  /** Waits until 50 responses in a row came from {@code server}: the old endpoint is drained. */
-  private void awaitOnly(String server) {
-    long[] mark = {count(server), totalServed()};
-    Deadline.in(Duration.ofSeconds(45))
-        .await(
-            "only " + server + " serves",
-            () -> {
-              long ours = count(server) - mark[0];
-              long all = totalServed() - mark[1];
-              if (ours != all) {
-                mark[0] = count(server);
-                mark[1] = totalServed();
-                return false;
-              }
-              return ours >= 50;
-            },
-            () -> "served: " + servedBy);
-  }
-
-  private long totalServed() {
-    return servedBy.values().stream().mapToLong(AtomicLong::get).sum();
+    assertEquals(List.of(), traffic.failures(), () -> "failed requests\n" + mesh.proxyLogs());
+    assertTrue(
+        traffic.count("server-a") > 0 && traffic.count("server-b") > 0,
+        () -> "served: " + traffic.servedBy());
   }
 }
