@@ -4,9 +4,13 @@ import io.trellis.actors.destination.DestinationGrpcService;
 import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
+import io.trellis.api.destination.Destination;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,7 +22,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
 
 /**
  * A control-plane node's guardian: wires this node's mesh holder, the sharded service entities
@@ -60,9 +68,13 @@ final class ControlPlaneGuardian {
             service.completeAllStreams();
             return CompletableFuture.completedFuture(Done.getInstance());
           });
+      // Every gRPC service of the control plane, on the one API port (Linkerd's 8086). Each later
+      // service (tap, identity, resources, metrics) adds its generated handler's partial here.
+      List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers = new ArrayList<>();
+      handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
-          .bind(DestinationHandlerFactory.create(service, system))
+          .bind(concat(handlers))
           .whenComplete((binding, failure) -> {
             if (failure != null) {
               bound.completeExceptionally(failure);
@@ -74,5 +86,11 @@ final class ControlPlaneGuardian {
           });
       return Behaviors.empty();
     });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> concat(
+      List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
+    return ServiceHandler.concatOrNotFound(handlers.toArray(new Function[0]));
   }
 }

@@ -7,6 +7,7 @@ import io.trellis.actors.destination.DestinationGrpcService;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.config.HostPort;
 import io.trellis.discovery.destination.MeshProtos;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.stream.Collectors;
  * @param destination where the destination gRPC API listens
  * @param node this node's cluster (artery) address
  * @param seedNodes the cluster's seed nodes; empty means this node forms a cluster of its own
+ * @param stateDir where this node keeps what must outlive it (CA, workload tokens, applied
+ *     resources); null until {@link #withStateDirBeside} or the setting names one
  */
 public record ControlPlaneSettings(
     HostPort destination,
@@ -31,7 +34,8 @@ public record ControlPlaneSettings(
     MeshProtos.IdentityDomain identity,
     Duration meshPollInterval,
     Duration downingStableAfter,
-    Duration shutdownDeadline) {
+    Duration shutdownDeadline,
+    Path stateDir) {
 
   static final String PATH = "trellis.control-plane";
 
@@ -61,28 +65,55 @@ public record ControlPlaneSettings(
             c.getString("identity.control-namespace"), c.getString("identity.trust-domain")),
         c.getDuration("mesh-poll-interval"),
         c.getDuration("downing-stable-after"),
-        c.getDuration("shutdown-deadline"));
+        c.getDuration("shutdown-deadline"),
+        c.getString("state-dir").isBlank() ? null : Path.of(c.getString("state-dir")));
   }
 
   public ControlPlaneSettings withDestination(HostPort destination) {
     return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
-        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline);
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
   }
 
   public ControlPlaneSettings withNode(HostPort node) {
     return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
-        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline);
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
   }
 
   public ControlPlaneSettings withSeedNodes(List<HostPort> seedNodes) {
     return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
-        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline);
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
   }
 
   public ControlPlaneSettings withStreamBuffer(int streamBuffer) {
     return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
-        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline);
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
   }
+
+  public ControlPlaneSettings withStateDir(Path stateDir) {
+    return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
+  }
+
+  /**
+   * The state directory: the one the settings name (relative to mesh.conf's directory), else
+   * {@value #DEFAULT_STATE_DIR} beside mesh.conf, where {@code trellis proxy --config} finds it too.
+   */
+  public ControlPlaneSettings withStateDirBeside(Path meshConf) {
+    Path dir = meshConf.toAbsolutePath().getParent();
+    return withStateDir(stateDir == null ? defaultStateDir(meshConf) : dir.resolve(stateDir));
+  }
+
+  /** {@value #DEFAULT_STATE_DIR} in mesh.conf's directory. */
+  public static Path defaultStateDir(Path meshConf) {
+    return meshConf.toAbsolutePath().getParent().resolve(DEFAULT_STATE_DIR);
+  }
+
+  public static final String DEFAULT_STATE_DIR = ".trellis";
 
   public ServiceDestination.Settings entity() {
     return new ServiceDestination.Settings(identity, idlePassivation);

@@ -108,7 +108,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
   }
 
   private ControlPlaneSettings settings() {
-    ControlPlaneSettings s = ControlPlaneSettings.fromConfig(ConfigFactory.parseFile(config.toFile()));
+    ControlPlaneSettings s = ControlPlaneSettings.fromConfig(ConfigFactory.parseFile(config.toFile()))
+        .withStateDirBeside(config);
     if (destination != null) {
       s = s.withDestination(ControlPlaneSettings.parse(destination, "--destination"));
     }
