@@ -17,6 +17,7 @@ import io.trellis.proxy.http.HttpService;
 import io.trellis.proxy.http.PekkoHttpSettings;
 import io.trellis.proxy.http.Route;
 import io.trellis.proxy.http.Upstreams;
+import io.trellis.proxy.identity.ProxyIdentity;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
@@ -52,6 +53,7 @@ public final class Sidecar {
   private final InetSocketAddress outbound;
   private final InetSocketAddress inbound;
   private final InetSocketAddress admin;
+  private final ProxyIdentity identity;
 
   private Sidecar(
       List<HttpListener> listeners,
@@ -59,13 +61,15 @@ public final class Sidecar {
       List<Upstreams> upstreams,
       InetSocketAddress outbound,
       InetSocketAddress inbound,
-      InetSocketAddress admin) {
+      InetSocketAddress admin,
+      ProxyIdentity identity) {
     this.listeners = listeners;
     this.adminBinding = adminBinding;
     this.upstreams = upstreams;
     this.outbound = outbound;
     this.inbound = inbound;
     this.admin = admin;
+    this.identity = identity;
   }
 
   /**
@@ -115,10 +119,8 @@ public final class Sidecar {
   }
 
   /**
-   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are bound;
-   * from then on {@code /ready} answers 200.
-   *
-   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
+   * As {@link #start(ActorSystem, WorkloadConfig, Supplier, Destinations, ProxySettings,
+   * ProxyIdentity)} without identity (plain connections; {@code /ready} once bound).
    */
   public static CompletionStage<Sidecar> start(
       ActorSystem<?> system,
@@ -126,7 +128,29 @@ public final class Sidecar {
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       ProxySettings settings) {
+    return start(system, workload, mesh, destinations, settings,
+        ProxyIdentity.disabled("disabled"));
+  }
+
+  /**
+   * Binds the workload's outbound, inbound and admin listeners and starts getting the proxy's
+   * certificate. Completes when all three are bound; {@code /ready} answers 200 from then on once
+   * the identity has its first certificate (at once without identity). {@code /live} is 200
+   * throughout.
+   *
+   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
+   * @param identity the proxy's identity; its live credentials are {@link #identity()}
+   */
+  public static CompletionStage<Sidecar> start(
+      ActorSystem<?> system,
+      WorkloadConfig workload,
+      Supplier<MeshConfig> mesh,
+      Destinations destinations,
+      ProxySettings settings,
+      ProxyIdentity identity) {
     KamonSetup.start(settings.metricsTickInterval());
+    // the certificate: a key in memory, a CSR to the identity service, renewed at 70%
+    identity.start(system);
     HttpMetrics metrics = new HttpMetrics();
     Upstreams outboundClients =
         new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
@@ -138,7 +162,7 @@ public final class Sidecar {
         outbound(workload, mesh, destinations, outboundClients, metrics, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics);
     Readiness readiness = new Readiness();
-    AdminServer admin = new AdminServer(readiness::ready);
+    AdminServer admin = new AdminServer(() -> readiness.ready() && identity.ready());
 
     Http http = Http.get(system);
     CompletableFuture<HttpListener> out =
@@ -157,6 +181,7 @@ public final class Sidecar {
                 out.thenAccept(HttpListener::unbind);
                 in.thenAccept(HttpListener::unbind);
                 adm.thenAccept(ServerBinding::unbind);
+                identity.stop();
                 outboundClients.close();
                 inboundClients.close();
               }
@@ -170,7 +195,8 @@ public final class Sidecar {
                   List.of(outboundClients, inboundClients),
                   out.join().localAddress(),
                   in.join().localAddress(),
-                  adm.join().localAddress());
+                  adm.join().localAddress(),
+                  identity);
             });
   }
 
@@ -203,6 +229,15 @@ public final class Sidecar {
     return admin;
   }
 
+  /**
+   * The proxy's identity: {@code identity().credentials()} / {@code whenCredentials()} give the
+   * live {@link io.trellis.identity.tls.MeshCredentials} (updated in place on renewal) for the
+   * data plane's TLS.
+   */
+  public ProxyIdentity identity() {
+    return identity;
+  }
+
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     List<CompletableFuture<?>> terminated = new ArrayList<>();
@@ -211,6 +246,7 @@ public final class Sidecar {
     return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
+              identity.stop();
               upstreams.forEach(Upstreams::close);
               return Done.getInstance();
             });
