@@ -160,8 +160,9 @@ public final class IdentityAuthority {
         return false;
       }
       issuer.set(next);
-      log.info("identity issuer rotated: new certificates come from {} (valid until {})",
-          next, next.notAfter());
+      log.info("identity issuer rotated: new certificates come from the issuer with serial {}"
+          + " (valid until {})", next.certificate().getSerialNumber().toString(16),
+          next.notAfter());
       loaded.warning().ifPresent(log::warn);
       return true;
     } catch (CaLoadException | RuntimeException e) {

@@ -149,16 +149,16 @@ final class CertificateRefresher {
       }
       credentials.update(leaf);
       if (failures >= warnAfter) {
-        log.info("identity: certificate renewed after {} failed attempts", failures);
+        log.info("identity: got a certificate after {} failed attempts", failures);
       }
       failures = 0;
       lastFailure = null;
       refreshes++;
       metrics.refreshed(leaf.notAfter());
       Instant at = schedule.renewAt(now, leaf.notAfter());
-      log.info("identity: certificate for {} valid until {} (issuer {}); renewing at {}",
-          identity, leaf.notAfter(), issued.intermediates().isEmpty() ? "-"
-              : issued.intermediates().get(0).getSubjectX500Principal().getName(), at);
+      log.info("identity: certificate for {} valid until {} (issuer serial {}); renewing at {}",
+          identity, leaf.notAfter(), leaf.chain().size() < 2 ? "-"
+              : leaf.chain().get(1).getSerialNumber().toString(16), at);
       scheduleAttempt(at);
     }
     if (first != null) {
