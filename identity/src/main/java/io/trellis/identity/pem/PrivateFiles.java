@@ -50,6 +50,28 @@ public final class PrivateFiles {
     write(file, content, FILE);
   }
 
+  /**
+   * Creates a secret unless the file exists, atomically (a hard link of a complete 0600 file):
+   * of several processes creating the same file at once, exactly one wins and the others read
+   * its content, never a half-written or replaced one.
+   *
+   * @return true when this call created the file
+   */
+  public static boolean createSecret(Path file, String content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
+        PosixFilePermissions.asFileAttribute(FILE));
+    try {
+      Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+      Files.createLink(file, tmp);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
   /** Writes public material (0644), atomically. */
   public static void writePublic(Path file, String content) throws IOException {
     write(file, content, PUBLIC);
