@@ -37,7 +37,10 @@ import picocli.CommandLine.Spec;
       "The mesh's certificate authority, in the control plane's state directory",
       "(<state-dir>/ca; .trellis beside mesh.conf by default). See docs/identity.md."
     },
-    subcommands = {IdentityCommand.Init.class, IdentityCommand.RotateIssuer.class})
+    subcommands = {
+      IdentityCommand.Init.class, IdentityCommand.RotateIssuer.class,
+      IdentityCommand.RotateAnchor.class
+    })
 final class IdentityCommand implements Runnable {
   static final int USAGE_ERROR = 2;
   static final int WRITE_ERROR = 1;
@@ -47,7 +50,7 @@ final class IdentityCommand implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "missing command: init or rotate-issuer");
+        "missing command: init, rotate-issuer or rotate-anchor");
   }
 
   /** Where the CA lives: {@code --state-dir}, or the state directory of {@code --config}. */
@@ -280,6 +283,124 @@ final class IdentityCommand implements Runnable {
       out.println("  new issuer " + Certificates.describe(rotated.issuer().certificate()));
       out.println("running control-plane nodes switch to it within their mesh poll interval;"
           + " certificates of the old issuer stay valid until they expire");
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "rotate-anchor",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Replaces the trust anchor without an outage, in three steps (docs/identity.md):",
+        "  prepare  make the next anchor and issuer; publish the overlap bundle (old + new",
+        "           anchors) in ca/bundle.crt; keep issuing from the old issuer",
+        "  switch   once every proxy has the overlap bundle: issue from the new issuer",
+        "  finish   once every proxy holds a new certificate (a leaf lifetime later): the",
+        "           bundle holds the new anchor only"
+      })
+  static final class RotateAnchor extends Base {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "prepare|switch|finish",
+        description = "The step.")
+    String phase;
+
+    @Option(names = "--anchor-lifetime", paramLabel = "DURATION",
+        description = "Validity of the new anchor (prepare; default: trellis.identity, 365d).")
+    String anchorLifetime;
+
+    @Option(names = "--issuer-lifetime", paramLabel = "DURATION",
+        description = "Validity of the new issuer (prepare; default: trellis.identity, 365d).")
+    String issuerLifetime;
+
+    @Override
+    public Integer call() {
+      try {
+        Target target = target();
+        Path dir = CaStore.directory(target.stateDir());
+        if (!Files.isDirectory(dir)) {
+          throw new UsageException("no CA in " + dir + "; create one with `trellis identity"
+              + " init` or by starting the control plane");
+        }
+        CaStore.Loaded current = CaStore.load(target.stateDir(), Clock.systemUTC());
+        Path pending = CaStore.pendingAnchorRotation(target.stateDir());
+        return switch (phase) {
+          case "prepare" -> prepare(target, current, pending);
+          case "switch" -> switchOver(target, current, pending);
+          case "finish" -> finish(target, current, pending);
+          default -> throw new UsageException("unknown step '" + phase
+              + "': prepare, switch or finish");
+        };
+      } catch (UsageException | CaLoadException e) {
+        return fail(USAGE_ERROR, e.getMessage());
+      } catch (IOException e) {
+        return fail(WRITE_ERROR, e.getMessage());
+      }
+    }
+
+    private int prepare(Target target, CaStore.Loaded current, Path pending)
+        throws UsageException, IOException {
+      if (Files.exists(CaStore.directory(pending))) {
+        throw new UsageException("an anchor rotation is already prepared in " + pending
+            + "; continue with `switch`, or remove that directory to start over");
+      }
+      CaSettings settings = target.settings();
+      if (anchorLifetime != null) {
+        settings = settings.withAnchorLifetime(duration(anchorLifetime, "--anchor-lifetime"));
+      }
+      if (issuerLifetime != null) {
+        settings = settings.withIssuerLifetime(duration(issuerLifetime, "--issuer-lifetime"));
+      }
+      Ca next = current.ca().rotateAnchor(settings, Clock.systemUTC());
+      CaStore.save(pending, next, next.bundle());
+      CaStore.saveBundle(target.stateDir(), current.bundle().plus(next.anchor().certificate()));
+      PrintWriter out = out();
+      out.println("prepared the next CA in " + CaStore.directory(pending));
+      out.println("  new trust anchor " + Certificates.describe(next.anchor().certificate()));
+      out.println("published the overlap bundle (old + new anchors) in "
+          + CaStore.directory(target.stateDir()).resolve(CaStore.BUNDLE_CRT));
+      out.println("proxies re-read it within trellis.proxy.identity.bundle-check-interval"
+          + " (copy it to proxies on other machines); certificates still come from the old"
+          + " issuer. Next, once every proxy has it: trellis identity rotate-anchor switch");
+      out.flush();
+      return 0;
+    }
+
+    private int switchOver(Target target, CaStore.Loaded current, Path pending)
+        throws UsageException, CaLoadException, IOException {
+      if (!Files.exists(CaStore.directory(pending))) {
+        throw new UsageException("no anchor rotation prepared in " + pending
+            + "; run `trellis identity rotate-anchor prepare` first");
+      }
+      Ca next = CaStore.load(pending, Clock.systemUTC()).ca();
+      if (!current.bundle().contains(next.anchor().certificate())) {
+        throw new UsageException("the trust bundle does not hold the new anchor; run"
+            + " `prepare` again (remove " + pending + " first)");
+      }
+      CaStore.save(target.stateDir(), next, current.bundle());
+      CaStore.removePendingAnchorRotation(target.stateDir());
+      PrintWriter out = out();
+      out.println("switched to the new anchor and issuer in "
+          + CaStore.directory(target.stateDir()));
+      out.println("  issuer " + Certificates.describe(next.issuer().certificate()));
+      out.println("running control-plane nodes issue from it within their mesh poll interval;"
+          + " the bundle still trusts both anchors. Next, after one leaf lifetime (24 h by"
+          + " default) and the renewal slack: trellis identity rotate-anchor finish");
+      out.flush();
+      return 0;
+    }
+
+    private int finish(Target target, CaStore.Loaded current, Path pending)
+        throws UsageException, IOException {
+      if (Files.exists(CaStore.directory(pending))) {
+        throw new UsageException("the anchor rotation in " + pending + " is prepared but not"
+            + " switched; run `trellis identity rotate-anchor switch` first");
+      }
+      CaStore.saveBundle(target.stateDir(), current.ca().bundle());
+      PrintWriter out = out();
+      out.println("the trust bundle now holds only the anchor "
+          + Certificates.describe(current.ca().anchor().certificate()));
+      out.println("proxies re-read it within trellis.proxy.identity.bundle-check-interval;"
+          + " certificates chaining to the old anchor are refused from then on");
       out.flush();
       return 0;
     }

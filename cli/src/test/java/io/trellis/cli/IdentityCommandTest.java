@@ -153,6 +153,43 @@ class IdentityCommandTest {
   }
 
   @Test
+  void rotateAnchorPublishesTheOverlapThenSwitchesThenDropsTheOldAnchor() throws Exception {
+    Path state = dir.resolve("state");
+    assertEquals(0, run("identity", "init", "--state-dir", state.toString()).code());
+    Ca old = CaStore.load(state, Clock.systemUTC()).ca();
+    Path bundleFile = state.resolve("ca/bundle.crt");
+
+    assertEquals(2, run("identity", "rotate-anchor", "switch", "--state-dir", state.toString())
+        .code(), "switch before prepare");
+    Result prepare = run("identity", "rotate-anchor", "prepare", "--state-dir", state.toString());
+    assertEquals(0, prepare.code(), prepare.err());
+    TrustBundle overlap = TrustBundle.read(bundleFile);
+    assertEquals(2, overlap.anchors().size());
+    assertEquals(old.issuer().certificate(),
+        CaStore.load(state, Clock.systemUTC()).ca().issuer().certificate(), "still old issuer");
+    assertEquals(2, run("identity", "rotate-anchor", "prepare", "--state-dir", state.toString())
+        .code(), "prepared twice");
+    assertEquals(2, run("identity", "rotate-anchor", "finish", "--state-dir", state.toString())
+        .code(), "finish before switch");
+
+    Result switched = run("identity", "rotate-anchor", "switch", "--state-dir", state.toString());
+    assertEquals(0, switched.code(), switched.err());
+    Ca next = CaStore.load(state, Clock.systemUTC()).ca();
+    assertNotEquals(old.anchor().certificate(), next.anchor().certificate());
+    assertEquals(overlap.anchors(), TrustBundle.read(bundleFile).anchors(), "still both");
+    // Both issuers' chains verify while the overlap lasts.
+    TrustBundle both = TrustBundle.read(bundleFile);
+    both.verify(List.of(old.issuer().certificate()), Instant.now());
+    both.verify(List.of(next.issuer().certificate()), Instant.now());
+    assertFalse(Files.exists(state.resolve("anchor-rotation/ca")));
+
+    Result finish = run("identity", "rotate-anchor", "finish", "--state-dir", state.toString());
+    assertEquals(0, finish.code(), finish.err());
+    assertEquals(List.of(next.anchor().certificate()), TrustBundle.read(bundleFile).anchors());
+    assertEquals("rw-------", perms(state.resolve("ca/anchor.key")));
+  }
+
+  @Test
   void usageErrorsExitWithTwo() {
     assertEquals(2, run("identity", "init").code(), "needs --state-dir or --config");
     assertEquals(2, run("identity", "rotate-issuer", "--state-dir",
