@@ -8,6 +8,7 @@ import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfigLoader;
 import io.trellis.discovery.HoconMeshSource;
 import io.trellis.identity.IdentitySettings;
+import io.trellis.identity.ca.CaLoadException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -95,7 +96,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       err("trellis control-plane: " + cause.getMessage());
       mesh.close();
-      return START_ERROR;
+      // A CA in the state directory that does not load is a configuration error: the message
+      // names the file and why.
+      return cause.getCause() instanceof CaLoadException ? CONFIG_ERROR : START_ERROR;
     }
     log.info(
         "control plane ready: destination API on {}:{}, cluster node {}, seeds {}, {} services,"
