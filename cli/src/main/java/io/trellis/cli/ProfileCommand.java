@@ -156,9 +156,9 @@ final class ProfileCommand implements Callable<Integer> {
   private List<Route> tap() {
     String[] kindName = source.tap.split("/", -1);
     if (kindName.length != 2
-        || !List.of("deploy", "deployment", "po", "pod").contains(kindName[0])
+        || !List.of("deploy", "deployment").contains(kindName[0])
         || kindName[1].isEmpty()) {
-      throw usage("--tap: expected deploy/NAME (or pod/NAME), got \"" + source.tap + "\"");
+      throw usage("--tap: expected deploy/NAME, got \"" + source.tap + "\"");
     }
     Duration duration;
     try {

@@ -205,7 +205,8 @@ class ProfileCommandErrorsTest {
     assertUsage("--namespace: \"Emoji Voto\" is not a valid namespace: use at most 63 lowercase"
         + " letters, digits and '-', starting and ending with a letter or digit",
         "web-svc", "-n", "Emoji Voto", "--template");
-    assertUsage("--tap: expected deploy/NAME (or pod/NAME), got \"web\"", "web-svc", "--tap", "web");
+    assertUsage("--tap: expected deploy/NAME, got \"web\"", "web-svc", "--tap", "web");
+    assertUsage("--tap: expected deploy/NAME, got \"pod/web-1\"", "web-svc", "--tap", "pod/web-1");
     assertUsage("--tap-duration: expected a duration such as \"300ms\", \"10s\", \"1m30s\" or"
         + " \"1h\", got \"10\"", "web-svc", "--tap", "deploy/web", "--tap-duration", "10");
     assertUsage("--tap-route-limit: must be at least 1, got 0",
