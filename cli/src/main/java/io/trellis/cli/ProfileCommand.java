@@ -10,8 +10,7 @@ import io.trellis.cli.profile.ProtoRoutes;
 import io.trellis.cli.profile.RouteInference;
 import io.trellis.cli.profile.SourceException;
 import io.trellis.config.HostPort;
-import io.trellis.config.internal.GoDuration;
-import io.trellis.config.internal.Names;
+import io.trellis.config.KubernetesFormats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,8 +118,8 @@ final class ProfileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    check(() -> Names.checkLabel(service), "SERVICE");
-    check(() -> Names.checkNamespace(namespace), "--namespace");
+    check(() -> KubernetesFormats.checkServiceName(service), "SERVICE");
+    check(() -> KubernetesFormats.checkNamespace(namespace), "--namespace");
     ProfileWriter.Format format = format();
     try {
       spec.commandLine().getOut().print(render(format));
@@ -162,7 +161,7 @@ final class ProfileCommand implements Callable<Integer> {
     }
     Duration duration;
     try {
-      duration = GoDuration.parse(tapDuration);
+      duration = KubernetesFormats.duration(tapDuration);
     } catch (IllegalArgumentException e) {
       throw usage("--tap-duration: " + e.getMessage());
     }

@@ -2,7 +2,7 @@ package io.trellis.cli.profile;
 
 import io.trellis.cli.profile.GeneratedProfile.ResponseClass;
 import io.trellis.cli.profile.GeneratedProfile.Route;
-import io.trellis.config.internal.GoDuration;
+import io.trellis.config.KubernetesFormats;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -108,7 +108,7 @@ public final class OpenApiRoutes {
     if (t != null && !isNull(t.getValueNode())) {
       timeout = scalar(t.getValueNode(), at + "." + TIMEOUT);
       try {
-        GoDuration.parse(timeout);
+        KubernetesFormats.duration(timeout);
       } catch (IllegalArgumentException e) {
         throw fail(t.getValueNode(), at + "." + TIMEOUT, e.getMessage());
       }
