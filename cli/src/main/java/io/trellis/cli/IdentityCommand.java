@@ -106,6 +106,18 @@ final class IdentityCommand implements Runnable {
       return code;
     }
 
+    /** The target's CA settings with the lifetimes the options give (null: as configured). */
+    static CaSettings withLifetimes(CaSettings settings, String anchorLifetime,
+        String issuerLifetime) throws UsageException {
+      if (anchorLifetime != null) {
+        settings = settings.withAnchorLifetime(duration(anchorLifetime, "--anchor-lifetime"));
+      }
+      if (issuerLifetime != null) {
+        settings = settings.withIssuerLifetime(duration(issuerLifetime, "--issuer-lifetime"));
+      }
+      return settings;
+    }
+
     static Duration duration(String text, String option) throws UsageException {
       try {
         Duration d = ConfigFactory.parseString("d = \"" + text + "\"").getDuration("d");
@@ -174,14 +186,8 @@ final class IdentityCommand implements Runnable {
         if (imported) {
           ca = importFiles();
         } else {
-          CaSettings settings = target.settings();
-          if (anchorLifetime != null) {
-            settings = settings.withAnchorLifetime(duration(anchorLifetime, "--anchor-lifetime"));
-          }
-          if (issuerLifetime != null) {
-            settings = settings.withIssuerLifetime(duration(issuerLifetime, "--issuer-lifetime"));
-          }
-          ca = Ca.create(settings, Clock.systemUTC());
+          ca = Ca.create(withLifetimes(target.settings(), anchorLifetime, issuerLifetime),
+              Clock.systemUTC());
         }
       } catch (UsageException e) {
         return fail(USAGE_ERROR, e.getMessage());
@@ -249,10 +255,7 @@ final class IdentityCommand implements Runnable {
       CaSettings settings;
       try {
         target = target();
-        settings = target.settings();
-        if (issuerLifetime != null) {
-          settings = settings.withIssuerLifetime(duration(issuerLifetime, "--issuer-lifetime"));
-        }
+        settings = withLifetimes(target.settings(), null, issuerLifetime);
         Path dir = CaStore.directory(target.stateDir());
         if (!Files.isDirectory(dir)) {
           throw new UsageException("no CA in " + dir + "; create one with `trellis identity"
@@ -343,14 +346,8 @@ final class IdentityCommand implements Runnable {
         throw new UsageException("an anchor rotation is already prepared in " + pending
             + "; continue with `switch`, or remove that directory to start over");
       }
-      CaSettings settings = target.settings();
-      if (anchorLifetime != null) {
-        settings = settings.withAnchorLifetime(duration(anchorLifetime, "--anchor-lifetime"));
-      }
-      if (issuerLifetime != null) {
-        settings = settings.withIssuerLifetime(duration(issuerLifetime, "--issuer-lifetime"));
-      }
-      Ca next = current.ca().rotateAnchor(settings, Clock.systemUTC());
+      Ca next = current.ca().rotateAnchor(
+          withLifetimes(target.settings(), anchorLifetime, issuerLifetime), Clock.systemUTC());
       CaStore.save(pending, next, next.bundle());
       CaStore.saveBundle(target.stateDir(), current.bundle().plus(next.anchor().certificate()));
       PrintWriter out = out();

@@ -126,15 +126,6 @@ class IdentityScenarioTest {
   }
 
   private int status(String path) {
-    try {
-      return http.send(HttpRequest.newBuilder(proxy.adminUri(path))
-              .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
+    return ProxyProcess.status(http, proxy.adminUri(path));
   }
 }

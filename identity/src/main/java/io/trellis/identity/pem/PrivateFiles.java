@@ -58,11 +58,8 @@ public final class PrivateFiles {
    * @return true when this call created the file
    */
   public static boolean createSecret(Path file, String content) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
-        PosixFilePermissions.asFileAttribute(FILE));
+    Path tmp = complete(file, content, FILE);
     try {
-      Files.writeString(tmp, content, StandardCharsets.US_ASCII);
       Files.createLink(file, tmp);
       return true;
     } catch (FileAlreadyExistsException e) {
@@ -77,7 +74,11 @@ public final class PrivateFiles {
     write(file, content, PUBLIC);
   }
 
-  private static void write(Path file, String content, Set<PosixFilePermission> mode)
+  /**
+   * The content, complete and with its final mode, in a temporary file beside {@code file}
+   * (created 0600, so no one else could open it in between); the caller renames or links it.
+   */
+  private static Path complete(Path file, String content, Set<PosixFilePermission> mode)
       throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
@@ -85,6 +86,17 @@ public final class PrivateFiles {
     try {
       Files.writeString(tmp, content, StandardCharsets.US_ASCII);
       Files.setPosixFilePermissions(tmp, mode);
+      return tmp;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+  }
+
+  private static void write(Path file, String content, Set<PosixFilePermission> mode)
+      throws IOException {
+    Path tmp = complete(file, content, mode);
+    try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
