@@ -49,6 +49,13 @@ final class TestMesh implements MeshUpdates {
     return w;
   }
 
+  /** A workload built by the caller (e.g. with upstreams or another service account). */
+  synchronized WorkloadConfig workload(WorkloadConfig w) {
+    workloads.put(w.name(), w);
+    publish();
+    return w;
+  }
+
   synchronized TestMesh remove(String workload) {
     workloads.remove(workload);
     return publish();
