@@ -20,7 +20,12 @@ import java.util.function.Consumer;
  */
 final class TestMesh implements MeshUpdates {
   static final String NAMESPACE = "demo";
-  private static final AtomicInteger NEXT_ADDRESS = new AtomicInteger();
+  /**
+   * Starts at a random /24 of the range: test JVMs of other worktrees on the same machine use the
+   * same range, and would otherwise all start at 127.77.0.10.
+   */
+  private static final AtomicInteger NEXT_ADDRESS =
+      new AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(250) * 200);
 
   private final Map<String, ServiceConfig> services = new HashMap<>();
   private final Map<String, WorkloadConfig> workloads = new HashMap<>();
