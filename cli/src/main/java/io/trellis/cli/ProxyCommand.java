@@ -13,7 +13,14 @@ import io.trellis.proxy.ProxySettings;
 import io.trellis.proxy.Sidecar;
 import io.trellis.proxy.balance.ActorDestinations;
 import io.trellis.proxy.balance.BalanceSettings;
+import io.trellis.identity.pem.Pem;
+import io.trellis.identity.pem.PemException;
+import io.trellis.identity.tls.LeafCredentials;
+import io.trellis.identity.tls.MeshCredentials;
+import io.trellis.identity.trust.TrustBundle;
 import java.nio.file.Files;
+import java.security.cert.CertificateException;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,8 +86,43 @@ final class ProxyCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   String controlPlaneWait;
 
+  // Test hook (hidden): the workload's mTLS identity from PEM files instead of the identity
+  // service. Used by tests that run real proxy processes; all three together or none.
+  @Option(names = "--tls-trust-anchors", hidden = true, paramLabel = "PEM")
+  Path tlsTrustAnchors;
+
+  @Option(names = "--tls-cert", hidden = true, paramLabel = "PEM")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", hidden = true, paramLabel = "PEM")
+  Path tlsKey;
+
+  /** The credentials the test hook names, empty without it; null after reporting an error. */
+  private Optional<MeshCredentials> pemCredentials() {
+    if (tlsTrustAnchors == null && tlsCert == null && tlsKey == null) {
+      return Optional.empty();
+    }
+    if (tlsTrustAnchors == null || tlsCert == null || tlsKey == null) {
+      err("trellis proxy: --tls-trust-anchors, --tls-cert and --tls-key go together");
+      return null;
+    }
+    try {
+      MeshCredentials credentials = new MeshCredentials(TrustBundle.read(tlsTrustAnchors));
+      credentials.update(
+          LeafCredentials.of(Pem.readPrivateKey(tlsKey), Pem.readCertificates(tlsCert)));
+      return Optional.of(credentials);
+    } catch (PemException | CertificateException e) {
+      err("trellis proxy: TLS credentials: " + e.getMessage());
+      return null;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    Optional<MeshCredentials> credentials = pemCredentials();
+    if (credentials == null) {
+      return CONFIG_ERROR;
+    }
     if (!Files.isRegularFile(config)) {
       err("trellis proxy: " + config + ": no such file");
       return CONFIG_ERROR;
@@ -149,7 +191,8 @@ final class ProxyCommand implements Callable<Integer> {
     Sidecar sidecar;
     try {
       sidecar =
-          Sidecar.start(system, self, discovery::current, destinations, proxySettings)
+          Sidecar.start(
+                  system, self, discovery::current, destinations, proxySettings, credentials)
               .toCompletableFuture()
               .join();
     } catch (CompletionException e) {

@@ -27,6 +27,7 @@ import io.trellis.identity.tls.MeshCredentials;
 import io.trellis.identity.tls.TlsContexts;
 import io.trellis.proxy.detect.OtherProtocols;
 import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.proxy.metrics.TlsLabels;
 import io.trellis.proxy.tcp.TcpForward;
 import io.trellis.proxy.tcp.UpstreamListener;
 import io.trellis.proxy.tls.InboundConnections;
@@ -159,7 +160,6 @@ public final class Sidecar {
       ProxySettings settings,
       Optional<MeshCredentials> credentials) {
     KamonSetup.start(settings.metricsTickInterval());
-    HttpMetrics metrics = new HttpMetrics();
     TcpMetrics tcpMetrics = new TcpMetrics();
     Optional<TlsContexts> tls = credentials.map(TlsContexts::create);
     OutboundTls outboundTls = tls.map(OutboundTls::new).orElse(null);
@@ -170,6 +170,7 @@ public final class Sidecar {
             e.meshed() && e.serviceAccount() != null
                 ? Optional.of(identity.identityOf(e.serviceAccount(), mesh.get().namespace()))
                 : Optional.empty();
+    HttpMetrics metrics = new HttpMetrics(exchange -> httpTls(exchange, outboundTls, identities));
     Upstreams outboundClients =
         new Upstreams(
             system,
@@ -250,6 +251,27 @@ public final class Sidecar {
                   in.join().localAddress(),
                   adm.join().localAddress());
             });
+  }
+
+  /**
+   * HTTP metrics' tls labels: outbound, the identity the endpoint proved ({@code server_id}).
+   * Inbound requests are labelled as the proxy's TLS setting says; the client's identity is in the
+   * inbound TCP metrics ({@code client_id}), not yet on each request.
+   */
+  private static TlsLabels httpTls(
+      Exchange exchange,
+      OutboundTls tls,
+      Function<Endpoint, Optional<IdentityName>> identities) {
+    if (tls == null) {
+      return TlsLabels.DISABLED;
+    }
+    if (exchange.direction() == Direction.INBOUND) {
+      return TlsLabels.DISABLED;
+    }
+    Endpoint endpoint = exchange.endpoint();
+    return (endpoint == null ? Optional.<IdentityName>empty() : identities.apply(endpoint))
+        .map(id -> TlsLabels.secured(id.value()))
+        .orElse(TlsLabels.NOT_PROVIDED_BY_DISCOVERY);
   }
 
   private static CompletableFuture<HttpListener> bind(

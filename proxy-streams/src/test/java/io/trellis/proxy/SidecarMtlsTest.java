@@ -44,6 +44,9 @@ class SidecarMtlsTest extends SidecarTestKit {
     sample(server, "tcp_open_total",
         Map.of("direction", "inbound", "peer", "src", "tls", "true", "client_id", webId));
     assertTrue(emojiId.startsWith("tlsemoji.demo.serviceaccount.identity."), emojiId);
+    // ... and the client's proxy labels the request with the identity the server proved.
+    sample(client, "response_total", Map.of("direction", "outbound", "dst_service", "tls-emoji",
+        "tls", "true", "server_id", emojiId));
     // HTTP/2 over mTLS too (ALPN h2 between the proxies).
     var h2 = curl("--http2-prior-knowledge", "-H", "Host: tls-emoji:8080",
         url(client.outboundAddress(), "/h2"));

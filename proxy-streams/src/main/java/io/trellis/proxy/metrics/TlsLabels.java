@@ -13,8 +13,11 @@ import kamon.tag.TagSet;
  */
 public record TlsLabels(boolean tls, String peerId, String noTlsReason) {
 
-  /** The proxy runs without an identity (no credentials): nothing is encrypted. */
-  public static final TlsLabels DISABLED = noIdentity("disabled");
+  /**
+   * The proxy runs without an identity (no credentials): nothing is encrypted. Written {@code
+   * tls="disabled"}, as the HTTP metrics have always said for such a proxy.
+   */
+  public static final TlsLabels DISABLED = new TlsLabels(false, null, null);
 
   /** Inbound plaintext: the client sent no ClientHello. */
   public static final TlsLabels NOT_PROVIDED_BY_REMOTE = noIdentity("not_provided_by_remote");
