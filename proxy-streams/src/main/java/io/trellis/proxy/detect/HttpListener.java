@@ -156,26 +156,15 @@ public final class HttpListener {
       OtherProtocols others,
       InetSocketAddress remote) {
     OtherProtocols.HttpServers http = (kind, from) -> http(tcp, http1, http2, kind, from);
-    return detect(others)
-        .flatMapPrefix(
-            1,
-            prefix -> {
-              var it = prefix.iterator();
-              if (!it.hasNext()) {
-                // closed before sending anything
-                return Flow.fromSinkAndSource(Sink.ignore(), Source.empty());
-              }
-              ByteString head = it.next();
-              Flow<ByteString, ByteString, NotUsed> serve =
-                  switch (classify(others, head)) {
-                    case HTTP1 -> http1.flow(remote);
-                    case HTTP2 -> http(tcp, http1, http2, Detected.HTTP2, remote);
-                    case TLS -> others.serve(Detected.TLS, remote, http);
-                    case OPAQUE -> others.serve(Detected.OPAQUE, remote, http);
-                  };
-              return Flow.<ByteString>create().prepend(Source.single(head)).via(serve);
-            })
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    return Sniff.thenServe(
+        detect(others),
+        head ->
+            switch (classify(others, head)) {
+              case HTTP1 -> http1.flow(remote);
+              case HTTP2 -> http(tcp, http1, http2, Detected.HTTP2, remote);
+              case TLS -> others.serve(Detected.TLS, remote, http);
+              case OPAQUE -> others.serve(Detected.OPAQUE, remote, http);
+            });
   }
 
   /** Without {@link OtherProtocols}, only the preface is looked for, as before TLS detection. */

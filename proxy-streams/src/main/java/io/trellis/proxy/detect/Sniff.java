@@ -40,6 +40,33 @@ public final class Sniff extends GraphStage<FlowShape<ByteString, ByteString>> {
     return Flow.fromGraph(new Sniff(decisive, maxBytes, timeout));
   }
 
+  /**
+   * Reads the head with {@code sniff}, then serves the connection with the flow {@code byHead}
+   * chooses for it; that flow gets the head first, then the rest. A connection that closes before
+   * sending anything is closed.
+   */
+  public static Flow<ByteString, ByteString, NotUsed> thenServe(
+      Flow<ByteString, ByteString, NotUsed> sniff,
+      java.util.function.Function<ByteString, Flow<ByteString, ByteString, NotUsed>> byHead) {
+    return sniff
+        .flatMapPrefix(
+            1,
+            prefix -> {
+              var it = prefix.iterator();
+              if (!it.hasNext()) {
+                // closed before sending anything
+                return Flow.fromSinkAndSource(
+                    org.apache.pekko.stream.javadsl.Sink.ignore(),
+                    org.apache.pekko.stream.javadsl.Source.empty());
+              }
+              ByteString head = it.next();
+              return Flow.<ByteString>create()
+                  .prepend(org.apache.pekko.stream.javadsl.Source.single(head))
+                  .via(byHead.apply(head));
+            })
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
   @Override
   public FlowShape<ByteString, ByteString> shape() {
     return shape;

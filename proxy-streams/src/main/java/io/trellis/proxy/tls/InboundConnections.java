@@ -152,23 +152,14 @@ public final class InboundConnections implements OtherProtocols {
       served = http.serve(Detected.HTTP2, remote);
     } else {
       served =
-          Sniff.head(Detected::decisive, limits.maxPrefix(), limits.timeout())
-              .flatMapPrefix(
-                  1,
-                  prefix -> {
-                    var it = prefix.iterator();
-                    if (!it.hasNext()) {
-                      return Flow.fromSinkAndSource(Sink.ignore(), Source.empty());
-                    }
-                    ByteString head = it.next();
-                    Detected kind = Detected.of(head);
-                    Flow<ByteString, ByteString, NotUsed> serve =
-                        kind == Detected.HTTP1 || kind == Detected.HTTP2
-                            ? http.serve(kind, remote)
-                            : forward.to(app, Direction.INBOUND, labels);
-                    return Flow.<ByteString>create().prepend(Source.single(head)).via(serve);
-                  })
-              .mapMaterializedValue(m -> NotUsed.getInstance());
+          Sniff.thenServe(
+              Sniff.head(Detected::decisive, limits.maxPrefix(), limits.timeout()),
+              head -> {
+                Detected kind = Detected.of(head);
+                return kind == Detected.HTTP1 || kind == Detected.HTTP2
+                    ? http.serve(kind, remote)
+                    : forward.to(app, Direction.INBOUND, labels);
+              });
     }
     return forward
         .metrics()
