@@ -21,7 +21,14 @@ import io.trellis.proxy.balance.ActorDestinations;
 import io.trellis.proxy.balance.BalanceSettings;
 import io.trellis.proxy.identity.ProxyIdentity;
 import io.trellis.proxy.identity.ProxyIdentitySettings;
+import io.trellis.identity.pem.Pem;
+import io.trellis.identity.pem.PemException;
+import io.trellis.identity.tls.LeafCredentials;
+import io.trellis.identity.tls.MeshCredentials;
+import io.trellis.identity.trust.TrustBundle;
 import java.nio.file.Files;
+import java.security.cert.CertificateException;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -114,9 +121,43 @@ final class ProxyCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description = "The trust bundle, PEM (default: <state-dir>/ca/bundle.crt).")
   Path identityTrustAnchors;
+  // Test hook (hidden): the workload's mTLS identity from PEM files instead of the identity
+  // service. Used by tests that run real proxy processes; all three together or none.
+  @Option(names = "--tls-trust-anchors", hidden = true, paramLabel = "PEM")
+  Path tlsTrustAnchors;
+
+  @Option(names = "--tls-cert", hidden = true, paramLabel = "PEM")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", hidden = true, paramLabel = "PEM")
+  Path tlsKey;
+
+  /** The credentials the test hook names, empty without it; null after reporting an error. */
+  private Optional<MeshCredentials> pemCredentials() {
+    if (tlsTrustAnchors == null && tlsCert == null && tlsKey == null) {
+      return Optional.empty();
+    }
+    if (tlsTrustAnchors == null || tlsCert == null || tlsKey == null) {
+      err("trellis proxy: --tls-trust-anchors, --tls-cert and --tls-key go together");
+      return null;
+    }
+    try {
+      MeshCredentials credentials = new MeshCredentials(TrustBundle.read(tlsTrustAnchors));
+      credentials.update(
+          LeafCredentials.of(Pem.readPrivateKey(tlsKey), Pem.readCertificates(tlsCert)));
+      return Optional.of(credentials);
+    } catch (PemException | CertificateException e) {
+      err("trellis proxy: TLS credentials: " + e.getMessage());
+      return null;
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
+    Optional<MeshCredentials> credentials = pemCredentials();
+    if (credentials == null) {
+      return CONFIG_ERROR;
+    }
     if (!Files.isRegularFile(config)) {
       err("trellis proxy: " + config + ": no such file");
       return CONFIG_ERROR;
@@ -158,7 +199,9 @@ final class ProxyCommand implements Callable<Integer> {
     ProxySettings proxySettings = ProxySettings.fromConfig(settings);
     ProxyIdentity proxyIdentity;
     try {
-      proxyIdentity = identity(settings, current, self, controlPlanes);
+      proxyIdentity = credentials.isPresent()
+          ? ProxyIdentity.fixed(credentials.get())
+          : identity(settings, current, self, controlPlanes);
     } catch (ConfigException | IllegalArgumentException e) {
       err("trellis proxy: " + config + ": " + e.getMessage());
       local.close();

@@ -89,6 +89,19 @@ public record MeshConfig(
     return profiles.stream().filter(p -> p.name().equals(fqdn)).findFirst();
   }
 
+  /**
+   * Whether a workload's inbound skips protocol detection for plaintext connections: its app
+   * port is one of its opaque ports, or it serves a service whose port is opaque.
+   */
+  public boolean inboundOpaque(WorkloadConfig workload) {
+    if (workload.opaquePorts().contains(workload.appPort())) {
+      return true;
+    }
+    return workload.serves().stream()
+        .map(services::get)
+        .anyMatch(s -> s != null && s.opaque());
+  }
+
   /** The TrafficSplit whose apex is {@code service}, if any. */
   public Optional<TrafficSplit> splitOf(String service) {
     return splits.stream().filter(s -> s.service().equals(service)).findFirst();

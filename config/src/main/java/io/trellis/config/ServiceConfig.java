@@ -1,14 +1,28 @@
 package io.trellis.config;
 
 import java.util.List;
+import java.util.Set;
 
 /**
- * A service: a name, the port clients call it on, and unmeshed endpoints listed by address.
+ * A service: a name, the port clients call it on, unmeshed endpoints listed by address, and the
+ * ports that are opaque (no protocol detection; default {@link OpaquePorts#DEFAULT}).
  * Meshed endpoints are the workloads whose {@code serves} names this service; see
  * {@link MeshConfig#endpointsOf(String)}.
  */
-public record ServiceConfig(String name, int port, List<HostPort> endpoints) {
+public record ServiceConfig(
+    String name, int port, List<HostPort> endpoints, Set<Integer> opaquePorts) {
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
+    opaquePorts = Set.copyOf(opaquePorts);
+  }
+
+  /** A service with the default opaque ports. */
+  public ServiceConfig(String name, int port, List<HostPort> endpoints) {
+    this(name, port, endpoints, OpaquePorts.DEFAULT);
+  }
+
+  /** Whether the service's port is opaque: its endpoints' connections skip detection. */
+  public boolean opaque() {
+    return opaquePorts.contains(port);
   }
 }

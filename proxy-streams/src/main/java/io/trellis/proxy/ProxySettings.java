@@ -12,7 +12,16 @@ public record ProxySettings(
     Timeouts inbound,
     Server server,
     Client client,
-    Duration metricsTickInterval) {
+    Duration metricsTickInterval,
+    Detect detect) {
+
+  /**
+   * Protocol detection on the inbound listener.
+   *
+   * @param timeout how long a connection's first bytes are waited for; then what arrived decides
+   * @param maxPrefix bytes read at most before deciding
+   */
+  public record Detect(Duration timeout, int maxPrefix) {}
 
   /** Timeouts that differ between the outbound and the inbound side. */
   public record Timeouts(Duration connectTimeout, Duration failFastTimeout) {}
@@ -70,7 +79,9 @@ public record ProxySettings(
             client.getBytes("max-chunk-size"),
             client.getDuration("connect-backoff-max"),
             http2(client.getConfig("http2"))),
-        c.getDuration("metrics.tick-interval"));
+        c.getDuration("metrics.tick-interval"),
+        new Detect(
+            c.getDuration("detect.timeout"), (int) c.getBytes("detect.max-prefix").longValue()));
   }
 
   private static Timeouts timeouts(Config c) {

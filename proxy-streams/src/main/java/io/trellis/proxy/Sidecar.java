@@ -21,7 +21,22 @@ import io.trellis.proxy.identity.ProxyIdentity;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
+import io.trellis.config.Endpoint;
+import io.trellis.identity.IdentityName;
+import io.trellis.identity.IdentitySettings;
+import io.trellis.identity.tls.MeshCredentials;
+import io.trellis.identity.tls.TlsContexts;
+import io.trellis.proxy.detect.OtherProtocols;
+import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.proxy.metrics.TlsLabels;
+import io.trellis.proxy.tcp.TcpForward;
+import io.trellis.proxy.tcp.UpstreamListener;
+import io.trellis.proxy.tls.InboundConnections;
+import io.trellis.proxy.tls.OutboundTls;
 import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +51,6 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
-import org.apache.pekko.japi.function.Function;
 
 /**
  * A workload's sidecar proxy: the composition root. It builds the outbound and inbound request
@@ -49,6 +63,7 @@ import org.apache.pekko.japi.function.Function;
 public final class Sidecar {
   private final List<HttpListener> listeners;
   private final ServerBinding adminBinding;
+  private final List<UpstreamListener> upstreamListeners;
   private final List<Upstreams> upstreams;
   private final InetSocketAddress outbound;
   private final InetSocketAddress inbound;
@@ -58,18 +73,20 @@ public final class Sidecar {
   private Sidecar(
       List<HttpListener> listeners,
       ServerBinding adminBinding,
+      List<UpstreamListener> upstreamListeners,
       List<Upstreams> upstreams,
       InetSocketAddress outbound,
       InetSocketAddress inbound,
       InetSocketAddress admin,
       ProxyIdentity identity) {
+    this.identity = identity;
     this.listeners = listeners;
     this.adminBinding = adminBinding;
+    this.upstreamListeners = upstreamListeners;
     this.upstreams = upstreams;
     this.outbound = outbound;
     this.inbound = inbound;
     this.admin = admin;
-    this.identity = identity;
   }
 
   /**
@@ -119,8 +136,11 @@ public final class Sidecar {
   }
 
   /**
-   * As {@link #start(ActorSystem, WorkloadConfig, Supplier, Destinations, ProxySettings,
-   * ProxyIdentity)} without identity (plain connections; {@code /ready} once bound).
+   * Binds the workload's outbound, inbound and admin listeners, without an identity: every
+   * connection is plaintext. Completes when all three are bound; from then on {@code /ready}
+   * answers 200.
+   *
+   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
    */
   public static CompletionStage<Sidecar> start(
       ActorSystem<?> system,
@@ -133,10 +153,25 @@ public final class Sidecar {
   }
 
   /**
-   * Binds the workload's outbound, inbound and admin listeners and starts getting the proxy's
-   * certificate. Completes when all three are bound; {@code /ready} answers 200 from then on once
-   * the identity has its first certificate (at once without identity). {@code /live} is 200
-   * throughout.
+   * As {@link #start(ActorSystem, WorkloadConfig, Supplier, Destinations, ProxySettings,
+   * ProxyIdentity)} with credentials someone else keeps (tests); empty: no identity.
+   */
+  public static CompletionStage<Sidecar> start(
+      ActorSystem<?> system,
+      WorkloadConfig workload,
+      Supplier<MeshConfig> mesh,
+      Destinations destinations,
+      ProxySettings settings,
+      Optional<MeshCredentials> credentials) {
+    return start(system, workload, mesh, destinations, settings,
+        credentials.map(ProxyIdentity::fixed).orElseGet(() -> ProxyIdentity.disabled("disabled")));
+  }
+
+  /**
+   * Binds the workload's outbound, inbound, admin and upstream listeners and starts getting the
+   * proxy's certificate. Completes when all are bound; {@code /ready} answers 200 from then on
+   * once the identity has its first certificate (at once without identity); inbound TLS is
+   * refused until then. {@code /live} is 200 throughout.
    *
    * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
    * @param identity the proxy's identity; its live credentials are {@link #identity()}
@@ -151,9 +186,25 @@ public final class Sidecar {
     KamonSetup.start(settings.metricsTickInterval());
     // the certificate: a key in memory, a CSR to the identity service, renewed at 70%
     identity.start(system);
-    HttpMetrics metrics = new HttpMetrics();
+    Optional<MeshCredentials> credentials = identity.liveCredentials();
+    TcpMetrics tcpMetrics = new TcpMetrics();
+    Optional<TlsContexts> tls = credentials.map(TlsContexts::create);
+    OutboundTls outboundTls = tls.map(OutboundTls::new).orElse(null);
+    IdentitySettings identity = IdentitySettings.fromConfig(system.settings().config());
+    // The identity an endpoint's proxy must prove: its service account's, in this mesh.
+    Function<Endpoint, Optional<IdentityName>> identities =
+        e ->
+            e.meshed() && e.serviceAccount() != null
+                ? Optional.of(identity.identityOf(e.serviceAccount(), mesh.get().namespace()))
+                : Optional.empty();
+    HttpMetrics metrics = new HttpMetrics(exchange -> httpTls(exchange, outboundTls, identities));
     Upstreams outboundClients =
-        new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
+        new Upstreams(
+            system,
+            settings.client(),
+            settings.outbound().connectTimeout(),
+            outboundTls,
+            identities);
     Upstreams inboundClients =
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
@@ -161,19 +212,48 @@ public final class Sidecar {
     HttpService outbound =
         outbound(workload, mesh, destinations, outboundClients, metrics, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics);
-    Readiness readiness = new Readiness();
-    AdminServer admin = new AdminServer(() -> readiness.ready() && identity.ready());
+    // mTLS, opaque TCP and opaque ports on the inbound listener
+    InboundConnections others =
+        new InboundConnections(
+            tls,
+            new TcpForward(system, tcpMetrics, settings.inbound().connectTimeout()),
+            workload.app(),
+            new OtherProtocols.Limits(settings.detect().maxPrefix(), settings.detect().timeout()),
+            () -> mesh.get().inboundOpaque(workload));
+    // The proxy is ready once its listeners are bound and, with an identity, it has a certificate.
+    Readiness readiness =
+        new Readiness(() -> credentials.map(MeshCredentials::isReady).orElse(true));
+    AdminServer admin = new AdminServer(readiness::ready);
 
     Http http = Http.get(system);
     CompletableFuture<HttpListener> out =
-        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound);
+        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound, null);
     CompletableFuture<HttpListener> in =
-        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound);
+        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound, others);
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
             .toCompletableFuture();
-    return CompletableFuture.allOf(out, in, adm)
+    UpstreamListener.Wiring wiring =
+        new UpstreamListener.Wiring(
+            mesh,
+            destinations,
+            new TcpForward(system, tcpMetrics, settings.outbound().connectTimeout()),
+            outboundTls,
+            identities,
+            settings.outbound().failFastTimeout());
+    List<CompletableFuture<UpstreamListener>> ups = new ArrayList<>();
+    workload
+        .upstreams()
+        .forEach(
+            (service, port) ->
+                ups.add(
+                    UpstreamListener.bind(
+                            system, new HostPort(workload.address(), port), service, wiring)
+                        .toCompletableFuture()));
+    List<CompletableFuture<?>> all = new ArrayList<>(List.of(out, in, adm));
+    all.addAll(ups);
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .whenComplete(
             (ok, failure) -> {
               // A partial start must not leave listeners behind.
@@ -181,6 +261,7 @@ public final class Sidecar {
                 out.thenAccept(HttpListener::unbind);
                 in.thenAccept(HttpListener::unbind);
                 adm.thenAccept(ServerBinding::unbind);
+                ups.forEach(u -> u.thenAccept(UpstreamListener::unbind));
                 identity.stop();
                 outboundClients.close();
                 inboundClients.close();
@@ -192,6 +273,7 @@ public final class Sidecar {
               return new Sidecar(
                   List.of(out.join(), in.join()),
                   adm.join(),
+                  ups.stream().map(CompletableFuture::join).toList(),
                   List.of(outboundClients, inboundClients),
                   out.join().localAddress(),
                   in.join().localAddress(),
@@ -200,21 +282,58 @@ public final class Sidecar {
             });
   }
 
+  /**
+   * HTTP metrics' tls labels: outbound, the identity the endpoint proved ({@code server_id}).
+   * Inbound requests are labelled as the proxy's TLS setting says; the client's identity is in the
+   * inbound TCP metrics ({@code client_id}), not yet on each request.
+   */
+  private static TlsLabels httpTls(
+      Exchange exchange,
+      OutboundTls tls,
+      Function<Endpoint, Optional<IdentityName>> identities) {
+    if (tls == null) {
+      return TlsLabels.DISABLED;
+    }
+    if (exchange.direction() == Direction.INBOUND) {
+      return TlsLabels.DISABLED;
+    }
+    Endpoint endpoint = exchange.endpoint();
+    return (endpoint == null ? Optional.<IdentityName>empty() : identities.apply(endpoint))
+        .map(id -> TlsLabels.secured(id.value()))
+        .orElse(TlsLabels.NOT_PROVIDED_BY_DISCOVERY);
+  }
+
   private static CompletableFuture<HttpListener> bind(
       ActorSystem<?> system,
       HostPort at,
       ServerSettings settings,
       Direction direction,
-      HttpService service) {
+      HttpService service,
+      OtherProtocols others) {
     return HttpListener.bind(
-            system, at, settings, request -> service.serve(request, Exchange.of(direction, request)))
+            system,
+            at,
+            settings,
+            request -> service.serve(request, Exchange.of(direction, request)),
+            others)
         .toCompletableFuture();
   }
 
   /** Names the handler type: {@code ServerBuilder.bind} is overloaded for lambdas. */
-  private static Function<HttpRequest, CompletionStage<HttpResponse>> handler(
-      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+  private static org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>
+      handler(
+          org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>
+              handler) {
     return handler;
+  }
+
+  /**
+   * The proxy's identity: {@code identity().liveCredentials()} is the one
+   * {@link io.trellis.identity.tls.MeshCredentials} the data plane's TLS reads (updated in place
+   * on renewal).
+   */
+  public ProxyIdentity identity() {
+    return identity;
   }
 
   public InetSocketAddress outboundAddress() {
@@ -229,20 +348,12 @@ public final class Sidecar {
     return admin;
   }
 
-  /**
-   * The proxy's identity: {@code identity().credentials()} / {@code whenCredentials()} give the
-   * live {@link io.trellis.identity.tls.MeshCredentials} (updated in place on renewal) for the
-   * data plane's TLS.
-   */
-  public ProxyIdentity identity() {
-    return identity;
-  }
-
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     List<CompletableFuture<?>> terminated = new ArrayList<>();
     listeners.forEach(l -> terminated.add(l.terminate(deadline).toCompletableFuture()));
     terminated.add(adminBinding.terminate(deadline).toCompletableFuture());
+    upstreamListeners.forEach(u -> terminated.add(u.unbind().toCompletableFuture()));
     return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
@@ -252,16 +363,21 @@ public final class Sidecar {
             });
   }
 
-  /** Set once, when every listener is bound. */
+  /** Set once, when every listener is bound; with an identity, also waits for a certificate. */
   private static final class Readiness {
-    private volatile boolean ready;
+    private final BooleanSupplier certified;
+    private volatile boolean bound;
+
+    Readiness(BooleanSupplier certified) {
+      this.certified = certified;
+    }
 
     void set() {
-      ready = true;
+      bound = true;
     }
 
     boolean ready() {
-      return ready;
+      return bound && certified.getAsBoolean();
     }
   }
 }

@@ -65,8 +65,19 @@ abstract class SidecarTestKit {
   }
 
   Sidecar sidecar(WorkloadConfig workload) {
+    return sidecar(workload, null);
+  }
+
+  /** A sidecar with an identity ({@code credentials}), or without one when null. */
+  Sidecar sidecar(WorkloadConfig workload, io.trellis.identity.tls.MeshCredentials credentials) {
     Sidecar sidecar =
-        Sidecar.start(system, workload, mesh::current, destinations, settings)
+        Sidecar.start(
+                system,
+                workload,
+                mesh::current,
+                destinations,
+                settings,
+                Optional.ofNullable(credentials))
             .toCompletableFuture()
             .join();
     started.push(() -> sidecar.stop(Duration.ofMillis(300)).toCompletableFuture().join());

@@ -20,7 +20,12 @@ import java.util.function.Consumer;
  */
 final class TestMesh implements MeshUpdates {
   static final String NAMESPACE = "demo";
-  private static final AtomicInteger NEXT_ADDRESS = new AtomicInteger();
+  /**
+   * Starts at a random /24 of the range: test JVMs of other worktrees on the same machine use the
+   * same range, and would otherwise all start at 127.77.0.10.
+   */
+  private static final AtomicInteger NEXT_ADDRESS =
+      new AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt(250) * 200);
 
   private final Map<String, ServiceConfig> services = new HashMap<>();
   private final Map<String, WorkloadConfig> workloads = new HashMap<>();
@@ -45,6 +50,13 @@ final class TestMesh implements MeshUpdates {
         new WorkloadConfig(
             name, address, 8080, List.of(serves), name, ProxyPorts.defaultsFor(address));
     workloads.put(name, w);
+    publish();
+    return w;
+  }
+
+  /** A workload built by the caller (e.g. with upstreams or another service account). */
+  synchronized WorkloadConfig workload(WorkloadConfig w) {
+    workloads.put(w.name(), w);
     publish();
     return w;
   }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.trellis.config.HostPort;
+import io.trellis.config.OpaquePorts;
 import io.trellis.config.MeshConfigException;
 import io.trellis.config.ProxyPorts;
 import io.trellis.config.ServiceConfig;
@@ -32,9 +33,10 @@ public final class HoconMeshReader {
 
   private static final Set<String> MESH_KEYS =
       Set.of("namespace", "services", "workloads", "resources");
-  private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints");
+  private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints", "opaque-ports");
   private static final Set<String> WORKLOAD_KEYS =
-      Set.of("address", "app-port", "serves", "service-account", "proxy");
+      Set.of(
+          "address", "app-port", "serves", "service-account", "proxy", "opaque-ports", "upstreams");
   private static final Set<String> PROXY_KEYS = Set.of("outbound", "inbound", "admin");
 
   /** What mesh.conf says, before its resources are read. */
@@ -70,7 +72,9 @@ public final class HoconMeshReader {
     List<HoconObject> serviceBlocks = entries(mesh, "services");
     for (HoconObject s : serviceBlocks) {
       s.allowOnly(SERVICE_KEYS);
-      services.put(nameOf(s), new ServiceConfig(nameOf(s), s.port("port"), List.of()));
+      services.put(
+          nameOf(s),
+          new ServiceConfig(nameOf(s), s.port("port"), List.of(), opaquePorts(s)));
     }
 
     Listeners listeners = new Listeners();
@@ -85,7 +89,8 @@ public final class HoconMeshReader {
       ServiceConfig service = services.get(nameOf(s));
       services.put(
           service.name(),
-          new ServiceConfig(service.name(), service.port(), endpoints(s, listeners)));
+          new ServiceConfig(
+              service.name(), service.port(), endpoints(s, listeners), service.opaquePorts()));
     }
 
     List<Resource> resources = new ArrayList<>();
@@ -161,7 +166,51 @@ public final class HoconMeshReader {
     claim(listeners, w, "proxy.outbound", proxy.outbound());
     claim(listeners, w, "proxy.inbound", proxy.inbound());
     claim(listeners, w, "proxy.admin", proxy.admin());
-    return new WorkloadConfig(name, address, appPort, serves, account, proxy);
+    Map<String, Integer> upstreams = upstreams(w, address, services, listeners);
+    return new WorkloadConfig(
+        name, address, appPort, serves, account, proxy, opaquePorts(w), upstreams);
+  }
+
+  /** {@code opaque-ports = [..]}: a list of ports; absent means Linkerd's default list. */
+  private static Set<Integer> opaquePorts(HoconObject o) {
+    if (!o.has("opaque-ports")) {
+      return OpaquePorts.DEFAULT;
+    }
+    Set<Integer> ports = new LinkedHashSet<>();
+    for (HoconObject.Element e : o.list("opaque-ports")) {
+      if (!ports.add(o.asPort(e.value(), e.path()))) {
+        throw o.fail(e.value(), e.path(), e.value().unwrapped() + " is listed twice");
+      }
+    }
+    return ports;
+  }
+
+  /**
+   * {@code upstreams { SERVICE = PORT }}: each a listener on the workload's address carrying
+   * opaque TCP to a service of the mesh; the port must be free like any other listener.
+   */
+  private static Map<String, Integer> upstreams(
+      HoconObject w, String address, Set<String> services, Listeners listeners) {
+    if (!w.has("upstreams")) {
+      return Map.of();
+    }
+    HoconObject u = w.object("upstreams");
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (String service : u.keys()) {
+      ConfigValue v = u.object().get(service);
+      if (!services.contains(service)) {
+        throw u.fail(v, u.child(service), unknownService(service, services));
+      }
+      int port = u.port(service);
+      out.put(service, port);
+      listeners.claim(
+          new Listeners.Claim(
+              new HostPort(address, port),
+              u.child(service),
+              u.fileOf(v.origin()),
+              HoconObject.lineOf(v)));
+    }
+    return out;
   }
 
   /** Each listener is a port on the workload's address, or an explicit "ip:port". */

@@ -25,6 +25,19 @@ public final class MeshCredentials {
     state = new AtomicReference<>(new Snapshot(0, null, null, Objects.requireNonNull(bundle)));
   }
 
+  private MeshCredentials() {
+    state = new AtomicReference<>(new Snapshot(0, null, null, null));
+  }
+
+  /**
+   * Credentials that exist before their trust bundle and first leaf (the proxy's identity client
+   * fills them in): every handshake is refused until both arrive. The data plane builds its TLS
+   * contexts on this one object at start.
+   */
+  public static MeshCredentials awaitingFirst() {
+    return new MeshCredentials();
+  }
+
   /** Installs a new leaf (first issuance or renewal). Connections already open are unaffected. */
   public void update(LeafCredentials leaf) {
     Objects.requireNonNull(leaf, "leaf");
@@ -42,13 +55,20 @@ public final class MeshCredentials {
     return Optional.ofNullable(state.get().current());
   }
 
+  /** The trust bundle; null only for {@link #awaitingFirst()} credentials before the first one. */
   public TrustBundle bundle() {
     return state.get().bundle();
   }
 
+  /** True once a trust bundle is installed. */
+  public boolean hasBundle() {
+    return state.get().bundle() != null;
+  }
+
   /** True once a leaf is installed: the proxy may report ready and accept inbound TLS. */
   public boolean isReady() {
-    return state.get().current() != null;
+    Snapshot s = state.get();
+    return s.current() != null && s.bundle() != null;
   }
 
   Snapshot snapshot() {

@@ -2,6 +2,7 @@ package io.trellis.identity.tls;
 
 import io.trellis.identity.IdentityName;
 import io.trellis.identity.trust.ChainVerificationException;
+import io.trellis.identity.trust.TrustBundle;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
@@ -79,7 +80,8 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    return credentials.bundle().anchors().toArray(new X509Certificate[0]);
+    TrustBundle bundle = credentials.bundle();
+    return bundle == null ? new X509Certificate[0] : bundle.anchors().toArray(new X509Certificate[0]);
   }
 
   private IdentityName verify(X509Certificate[] chain, String purpose, String role)
@@ -87,8 +89,12 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("the " + role + " presented no certificate");
     }
+    TrustBundle bundle = credentials.bundle();
+    if (bundle == null) {
+      throw new CertificateException("no trust anchors yet: the proxy has no certificate");
+    }
     try {
-      credentials.bundle().verify(Arrays.asList(chain), clock.instant());
+      bundle.verify(Arrays.asList(chain), clock.instant());
     } catch (ChainVerificationException e) {
       throw new CertificateException(
           "the " + role + "'s certificate is refused (" + e.reason() + "): " + e.getMessage(), e);

@@ -80,6 +80,20 @@ public final class HttpListener {
       HostPort at,
       ServerSettings settings,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+    return bind(system, at, settings, handler, null);
+  }
+
+  /**
+   * Binds {@code at} with detection of TLS and opaque TCP besides HTTP.
+   *
+   * @param others serves TLS and opaque connections; null: everything not h2c is HTTP/1.1
+   */
+  public static CompletionStage<HttpListener> bind(
+      ActorSystem<?> system,
+      HostPort at,
+      ServerSettings settings,
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler,
+      OtherProtocols others) {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
     Http1Connections http1 = new Http1Connections(system, settings, handler);
@@ -90,7 +104,7 @@ public final class HttpListener {
             .toCompletableFuture();
     CompletableFuture<HttpListener> listener =
         http2
-            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress()))
+            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress(), others))
             .thenApply(front -> new HttpListener(front, http1, http2.join()));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
@@ -112,7 +126,8 @@ public final class HttpListener {
       HostPort at,
       ServerSettings settings,
       Http1Connections http1,
-      InetSocketAddress http2) {
+      InetSocketAddress http2,
+      OtherProtocols others) {
     Materializer mat = Materializer.matFromSystem(system);
     Tcp tcp = Tcp.get(system);
     // halfClose = false and no TCP idle timeout, as pekko binds: HTTP/1.1 connections get the
@@ -123,7 +138,7 @@ public final class HttpListener {
             settings.getMaxConnections(),
             c ->
                 c.handleWith(
-                    splice(tcp, http1, http2, c.remoteAddress())
+                    splice(tcp, http1, http2, others, c.remoteAddress())
                         // a connection that fails (reset, idle timeout) only frees its slot; a
                         // failed element would fail the accept stream and unbind the port
                         .watchTermination(
@@ -135,29 +150,57 @@ public final class HttpListener {
 
   /** Detects the protocol from the connection's first bytes, then serves or pipes it. */
   private static Flow<ByteString, ByteString, NotUsed> splice(
-      Tcp tcp, Http1Connections http1, InetSocketAddress http2, InetSocketAddress remote) {
-    return Preface.decisiveHead()
-        .flatMapPrefix(
-            1,
-            prefix -> {
-              var it = prefix.iterator();
-              if (!it.hasNext()) {
-                // closed before sending anything
-                return Flow.fromSinkAndSource(Sink.ignore(), Source.empty());
-              }
-              ByteString head = it.next();
-              if (!Preface.isHttp2(head)) {
-                return Flow.<ByteString>create().prepend(Source.single(head)).via(http1.flow(remote));
-              }
-              // halfClose = true: when the client stops sending, the server behind still gets
-              // to finish its response, as it would on a direct connection.
-              return Flow.<ByteString>create()
-                  .prepend(Source.single(head))
-                  .via(
-                      tcp.outgoingConnection(
-                          http2, Optional.empty(), List.of(), true, Optional.empty(),
-                          Optional.empty()));
-            })
+      Tcp tcp,
+      Http1Connections http1,
+      InetSocketAddress http2,
+      OtherProtocols others,
+      InetSocketAddress remote) {
+    OtherProtocols.HttpServers http = (kind, from) -> http(tcp, http1, http2, kind, from);
+    return Sniff.thenServe(
+        detect(others),
+        head ->
+            switch (classify(others, head)) {
+              case HTTP1 -> http1.flow(remote);
+              case HTTP2 -> http(tcp, http1, http2, Detected.HTTP2, remote);
+              case TLS -> others.serve(Detected.TLS, remote, http);
+              case OPAQUE -> others.serve(Detected.OPAQUE, remote, http);
+            });
+  }
+
+  /** Without {@link OtherProtocols}, only the preface is looked for, as before TLS detection. */
+  private static Flow<ByteString, ByteString, NotUsed> detect(OtherProtocols others) {
+    if (others == null) {
+      return Preface.decisiveHead();
+    }
+    OtherProtocols.Limits limits = others.limits();
+    return Sniff.head(
+        others.opaque() ? head -> !head.isEmpty() : Detected::decisive,
+        limits.maxPrefix(),
+        limits.timeout());
+  }
+
+  private static Detected classify(OtherProtocols others, ByteString head) {
+    if (others == null) {
+      return Preface.isHttp2(head) ? Detected.HTTP2 : Detected.HTTP1;
+    }
+    Detected kind = Detected.of(head);
+    return others.opaque() && kind != Detected.TLS ? Detected.OPAQUE : kind;
+  }
+
+  /** The HTTP servers: HTTP/1.1 in place, h2c spliced to the HTTP/2 binding. */
+  private static Flow<ByteString, ByteString, NotUsed> http(
+      Tcp tcp,
+      Http1Connections http1,
+      InetSocketAddress http2,
+      Detected kind,
+      InetSocketAddress remote) {
+    if (kind != Detected.HTTP2) {
+      return http1.flow(remote);
+    }
+    // halfClose = true: when the client stops sending, the server behind still gets
+    // to finish its response, as it would on a direct connection.
+    return tcp.outgoingConnection(
+            http2, Optional.empty(), List.of(), true, Optional.empty(), Optional.empty())
         .mapMaterializedValue(m -> NotUsed.getInstance());
   }
 

@@ -23,6 +23,10 @@ public final class ConnectFailures {
       return e;
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLException) {
+        // mTLS refused, e.g. "the server is X, expected Y": the innermost reason says why
+        return ProxyError.endpointIo(endpoint, "TLS handshake failed: " + innermost(c), t);
+      }
       String message = c.getMessage();
       if (message == null) {
         continue;
@@ -36,6 +40,16 @@ public final class ConnectFailures {
     }
     String detail = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return ProxyError.endpointIo(endpoint, detail, t);
+  }
+
+  private static String innermost(Throwable t) {
+    String message = t.getMessage();
+    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        message = c.getMessage();
+      }
+    }
+    return message == null ? t.getClass().getSimpleName() : message;
   }
 
   private static Throwable unwrap(Throwable t) {

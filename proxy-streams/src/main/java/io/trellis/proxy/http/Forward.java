@@ -1,6 +1,5 @@
 package io.trellis.proxy.http;
 
-import io.trellis.config.HostPort;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpProtocol;
 import org.apache.pekko.http.javadsl.model.HttpProtocols;
@@ -30,13 +29,12 @@ public final class Forward implements HttpService {
 
   @Override
   public CompletionStage<HttpResponse> serve(HttpRequest request, Exchange exchange) {
-    HostPort address = exchange.endpoint().address();
     if (request.protocol() == HTTP_2) {
       // The HTTP/2 client takes :scheme, :authority and :path from the absolute URI the server
       // built, so the original authority reaches the endpoint.
-      return upstreams.http2(address).send(request);
+      return upstreams.http2(exchange.endpoint()).send(request);
     }
-    return upstreams.http1(address).send(originForm(request)).thenApply(Forward::asHttp11);
+    return upstreams.http1(exchange.endpoint()).send(originForm(request)).thenApply(Forward::asHttp11);
   }
 
   /**

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
@@ -38,7 +39,8 @@ final class Http1Upstream implements Upstream {
       Duration connectTimeout,
       int queueSize,
       LoggingAdapter log,
-      Materializer materializer) {
+      Materializer materializer,
+      HttpsConnectionContext https) {
     this.address = address;
     this.connectTimeout = connectTimeout;
     // The scaladsl pool: javadsl's newHostConnectionPool(ConnectHttp, settings, log, mat) picks
@@ -51,12 +53,23 @@ final class Http1Upstream implements Upstream {
                     CompletableFuture<HttpResponse>>>
                 queue(queueSize)
             .via(
-                http.<CompletableFuture<HttpResponse>>newHostConnectionPool(
-                        address.host(),
-                        address.port(),
-                        (org.apache.pekko.http.scaladsl.settings.ConnectionPoolSettings) settings,
-                        log,
-                        materializer)
+                (https == null
+                        ? http.<CompletableFuture<HttpResponse>>newHostConnectionPool(
+                            address.host(),
+                            address.port(),
+                            (org.apache.pekko.http.scaladsl.settings.ConnectionPoolSettings)
+                                settings,
+                            log,
+                            materializer)
+                        // mTLS to a meshed endpoint (see tls.OutboundTls)
+                        : http.<CompletableFuture<HttpResponse>>newHostConnectionPoolHttps(
+                            address.host(),
+                            address.port(),
+                            (org.apache.pekko.http.scaladsl.HttpsConnectionContext) https,
+                            (org.apache.pekko.http.scaladsl.settings.ConnectionPoolSettings)
+                                settings,
+                            log,
+                            materializer))
                     .asJava())
             .to(Sink.foreach(this::deliver))
             .run(materializer);

@@ -41,6 +41,8 @@ final class Http2Upstream implements Upstream {
   private final Duration connectTimeout;
   private final int queueSize;
   private final Materializer materializer;
+  /** h2 over mTLS (ALPN) instead of h2c prior knowledge. */
+  private final boolean tls;
   private final AtomicReference<Connection> current = new AtomicReference<>();
   private volatile boolean closed;
 
@@ -49,7 +51,9 @@ final class Http2Upstream implements Upstream {
       OutgoingConnectionBuilder connections,
       Duration connectTimeout,
       int queueSize,
-      Materializer materializer) {
+      Materializer materializer,
+      boolean tls) {
+    this.tls = tls;
     this.address = address;
     this.connections = connections;
     this.connectTimeout = connectTimeout;
@@ -101,7 +105,7 @@ final class Http2Upstream implements Upstream {
               CompletionStage<Done>>
           running =
               Source.<HttpRequest>queue(queueSize)
-                  .viaMat(connections.http2WithPriorKnowledge(), Keep.both())
+                  .viaMat(tls ? connections.http2() : connections.http2WithPriorKnowledge(), Keep.both())
                   .toMat(Sink.foreach(this::deliver), Keep.both())
                   .run(materializer);
       queue = running.first().first();

@@ -1,7 +1,13 @@
 package io.trellis.proxy.http;
 
 import com.typesafe.config.Config;
+import io.trellis.config.Endpoint;
 import io.trellis.config.HostPort;
+import io.trellis.identity.IdentityName;
+import io.trellis.proxy.tls.OutboundTls;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import io.trellis.proxy.ProxySettings;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,8 +36,30 @@ public final class Upstreams implements AutoCloseable {
   private final ClientConnectionSettings h2Settings;
   private final ConcurrentHashMap<HostPort, Upstream> h1 = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<HostPort, Upstream> h2 = new ConcurrentHashMap<>();
+  /** Connections to meshed endpoints, over mTLS: keyed by address and expected identity. */
+  private final ConcurrentHashMap<Secured, Upstream> tlsH1 = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Secured, Upstream> tlsH2 = new ConcurrentHashMap<>();
+  private final OutboundTls tls;
+  private final Function<Endpoint, Optional<IdentityName>> identities;
+
+  private record Secured(HostPort address, IdentityName identity) {}
 
   public Upstreams(ActorSystem<?> system, ProxySettings.Client client, Duration connectTimeout) {
+    this(system, client, connectTimeout, null, e -> Optional.empty());
+  }
+
+  /**
+   * @param tls TLS origination, or null when the proxy has no identity (everything plaintext)
+   * @param identities the identity discovery announced for an endpoint, if any
+   */
+  public Upstreams(
+      ActorSystem<?> system,
+      ProxySettings.Client client,
+      Duration connectTimeout,
+      OutboundTls tls,
+      Function<Endpoint, Optional<IdentityName>> identities) {
+    this.tls = tls;
+    this.identities = identities;
     Config base = system.settings().config();
     this.system = system;
     this.http = Http.get(system);
@@ -54,23 +82,63 @@ public final class Upstreams implements AutoCloseable {
     return u != null ? u : h2.computeIfAbsent(address, this::newHttp2);
   }
 
+  /** The identity an endpoint's connections must prove, when TLS is on and it has one. */
+  Optional<IdentityName> identityOf(Endpoint endpoint) {
+    return tls == null || endpoint == null ? Optional.empty() : identities.apply(endpoint);
+  }
+
+  /** HTTP/1.1 to an endpoint: over mTLS when it has an identity, else plaintext. */
+  Upstream http1(Endpoint endpoint) {
+    Optional<IdentityName> id = identityOf(endpoint);
+    if (id.isEmpty()) {
+      return http1(endpoint.address());
+    }
+    return tlsH1.computeIfAbsent(
+        new Secured(endpoint.address(), id.get()),
+        s -> newHttp1(s.address(), tls.http(s.identity(), false)));
+  }
+
+  /** HTTP/2 to an endpoint: over mTLS (ALPN h2) when it has an identity, else h2c. */
+  Upstream http2(Endpoint endpoint) {
+    Optional<IdentityName> id = identityOf(endpoint);
+    if (id.isEmpty()) {
+      return http2(endpoint.address());
+    }
+    return tlsH2.computeIfAbsent(
+        new Secured(endpoint.address(), id.get()),
+        s -> newHttp2(s.address(), tls.http(s.identity(), true)));
+  }
+
   private Upstream newHttp1(HostPort address) {
+    return newHttp1(address, null);
+  }
+
+  private Upstream newHttp1(HostPort address, HttpsConnectionContext https) {
     return new Http1Upstream(
-        address, scalaHttp, poolSettings, connectTimeout, queueSize, log, materializer);
+        address, scalaHttp, poolSettings, connectTimeout, queueSize, log, materializer, https);
   }
 
   private Upstream newHttp2(HostPort address) {
+    return newHttp2(address, null);
+  }
+
+  private Upstream newHttp2(HostPort address, HttpsConnectionContext https) {
     OutgoingConnectionBuilder builder =
         http.connectionTo(address.host())
             .toPort(address.port())
             .withClientConnectionSettings(h2Settings)
             .logTo(log);
-    return new Http2Upstream(address, builder, connectTimeout, queueSize, materializer);
+    if (https != null) {
+      builder = builder.withCustomHttpsConnectionContext(https);
+    }
+    return new Http2Upstream(address, builder, connectTimeout, queueSize, materializer, https != null);
   }
 
   @Override
   public void close() {
     h1.values().forEach(Upstream::close);
     h2.values().forEach(Upstream::close);
+    tlsH1.values().forEach(Upstream::close);
+    tlsH2.values().forEach(Upstream::close);
   }
 }

@@ -57,6 +57,7 @@ final class CertificateRefresher {
 
   // Guarded by this.
   private MeshCredentials credentials;
+  private final MeshCredentials target;
   private int failures;
   private long refreshes;
   private Instant nextAttempt;
@@ -68,7 +69,8 @@ final class CertificateRefresher {
   CertificateRefresher(IdentityName identity, Callable<String> token,
       Callable<TrustBundle> bundle, Certifier certifier, RenewalSchedule schedule,
       Duration bundleCheck, int warnAfter, Timer timer, Clock clock, DoubleSupplier random,
-      IdentityMetrics metrics, Consumer<MeshCredentials> onFirst) {
+      IdentityMetrics metrics, MeshCredentials target, Consumer<MeshCredentials> onFirst) {
+    this.target = target;
     this.identity = identity;
     this.token = token;
     this.bundle = bundle;
@@ -142,7 +144,8 @@ final class CertificateRefresher {
         return;
       }
       if (credentials == null) {
-        credentials = new MeshCredentials(trust);
+        credentials = target;
+        credentials.updateBundle(trust);
         first = credentials;
       } else if (!credentials.bundle().anchors().equals(trust.anchors())) {
         credentials.updateBundle(trust);

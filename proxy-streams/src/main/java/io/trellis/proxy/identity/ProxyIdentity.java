@@ -35,26 +35,40 @@ public final class ProxyIdentity {
   private final ProxyIdentitySettings settings;
   private final String disabledReason;
   private final CompletableFuture<MeshCredentials> first = new CompletableFuture<>();
+  private final MeshCredentials live;
   private CertificateRefresher refresher;
   private GrpcCertifier certifier;
 
-  private ProxyIdentity(ProxyIdentitySettings settings, String disabledReason) {
+  private ProxyIdentity(
+      ProxyIdentitySettings settings, String disabledReason, MeshCredentials live) {
     this.settings = settings;
     this.disabledReason = disabledReason;
+    this.live = live;
+    if (live != null && live.isReady()) {
+      first.complete(live);
+    }
   }
 
   /** A proxy with an identity; {@link #start} begins getting its certificate. */
   public static ProxyIdentity of(ProxyIdentitySettings settings) {
-    return new ProxyIdentity(settings, null);
+    return new ProxyIdentity(settings, null, MeshCredentials.awaitingFirst());
+  }
+
+  /**
+   * A proxy whose credentials someone else keeps (tests and {@code trellis proxy}'s PEM-file
+   * hook): nothing is requested or renewed.
+   */
+  public static ProxyIdentity fixed(MeshCredentials credentials) {
+    return new ProxyIdentity(null, null, java.util.Objects.requireNonNull(credentials));
   }
 
   /** A proxy without identity: plain connections (metrics: tls="no_identity"). */
   public static ProxyIdentity disabled(String reason) {
-    return new ProxyIdentity(null, reason);
+    return new ProxyIdentity(null, reason, null);
   }
 
   public boolean enabled() {
-    return settings != null;
+    return live != null;
   }
 
   /** Why there is no identity (the {@code no_tls_reason}), when disabled. */
@@ -64,7 +78,7 @@ public final class ProxyIdentity {
 
   /** The identity name this proxy asks for. */
   public Optional<IdentityName> name() {
-    return enabled() ? Optional.of(settings.identity()) : Optional.empty();
+    return settings != null ? Optional.of(settings.identity()) : Optional.empty();
   }
 
   /** The live credentials; empty until the first certificate (and always when disabled). */
@@ -77,6 +91,15 @@ public final class ProxyIdentity {
     return first.minimalCompletionStage();
   }
 
+  /**
+   * The one credentials object the data plane's TLS reads per handshake, present from the start
+   * when identity is on (not {@linkplain MeshCredentials#isReady() ready} until the first
+   * certificate: inbound TLS is refused until then); empty without identity.
+   */
+  public Optional<MeshCredentials> liveCredentials() {
+    return Optional.ofNullable(live);
+  }
+
   /** The readiness gate: true without identity, else once the first certificate arrived. */
   public boolean ready() {
     return !enabled() || first.isDone();
@@ -84,7 +107,7 @@ public final class ProxyIdentity {
 
   /** Starts getting the certificate over gRPC on {@code system}; Sidecar.start calls this. */
   public synchronized void start(ActorSystem<?> system) {
-    if (!enabled() || refresher != null) {
+    if (settings == null || refresher != null) {
       return;
     }
     certifier = new GrpcCertifier(system, settings.identityService(), settings.requestTimeout());
@@ -99,7 +122,7 @@ public final class ProxyIdentity {
       Clock clock, DoubleSupplier random, IdentityMetrics metrics) {
     refresher = new CertificateRefresher(settings.identity(), this::readToken, this::readBundle,
         ca, settings.renewal(), settings.bundleCheckInterval(), settings.warnAfterFailures(),
-        timer, clock, random, metrics, first::complete);
+        timer, clock, random, metrics, live, first::complete);
     refresher.start();
     return refresher;
   }
@@ -147,7 +170,7 @@ public final class ProxyIdentity {
   /** For logs. */
   @Override
   public String toString() {
-    return enabled() ? "identity " + settings.identity() + " from " + settings.identityService()
+    return settings != null ? "identity " + settings.identity() + " from " + settings.identityService()
         : "no identity (" + disabledReason + ")";
   }
 }

@@ -5,6 +5,7 @@ import io.trellis.config.ServiceRef;
 import io.trellis.proxy.http.Direction;
 import io.trellis.proxy.http.Exchange;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import kamon.Kamon;
 import kamon.metric.Counter;
 import kamon.metric.Histogram;
@@ -14,7 +15,8 @@ import kamon.tag.TagSet;
 
 /**
  * Linkerd's HTTP metrics, recorded with Kamon: {@code request_total}, {@code response_total} and
- * {@code response_latency_ms} with the labels direction, authority, tls, the outbound dst_* labels,
+ * {@code response_latency_ms} with the labels direction, authority, tls (see {@link TlsLabels}),
+ * the outbound dst_* labels,
  * status_code, and on responses classification and grpc_status.
  *
  * <p>Instruments are looked up once per label set and cached, so the request path does not build
@@ -31,9 +33,25 @@ public final class HttpMetrics {
   // No unit: Kamon's Prometheus reporter would rescale time units to seconds and rename.
   private final Metric.Histogram latency = Kamon.histogram(LATENCY, MeasurementUnit.none());
   private final ConcurrentHashMap<Target, Route> routes = new ConcurrentHashMap<>();
+  private final Function<Exchange, TlsLabels> tls;
+
+  /** Metrics of a proxy without identity: every request is labelled {@code tls="disabled"}. */
+  public HttpMetrics() {
+    this(exchange -> TlsLabels.DISABLED);
+  }
+
+  /** @param tls the tls labels of an exchange, once routing and balancing have chosen its endpoint */
+  public HttpMetrics(Function<Exchange, TlsLabels> tls) {
+    this.tls = tls;
+  }
 
   /** The labels shared by a request and its responses. */
-  record Target(Direction direction, String authority, ServiceRef service, String deployment) {}
+  record Target(
+      Direction direction,
+      String authority,
+      ServiceRef service,
+      String deployment,
+      TlsLabels tls) {}
 
   /** A response's own labels. */
   record Outcome(int status, boolean failure, String grpcStatus) {}
@@ -80,7 +98,12 @@ public final class HttpMetrics {
     Endpoint endpoint = exchange.endpoint();
     String deployment = endpoint != null && exchange.service() != null ? endpoint.workload() : null;
     Target target =
-        new Target(exchange.direction(), exchange.authority(), exchange.service(), deployment);
+        new Target(
+            exchange.direction(),
+            exchange.authority(),
+            exchange.service(),
+            deployment,
+            tls.apply(exchange));
     Route r = routes.get(target);
     return r != null ? r : routes.computeIfAbsent(target, Route::new);
   }
@@ -89,9 +112,8 @@ public final class HttpMetrics {
     TagSet.Builder b =
         TagSet.builder()
             .add("direction", t.direction().label())
-            .add("authority", t.authority())
-            // mTLS comes later; until then every connection is plaintext.
-            .add("tls", "disabled");
+            .add("authority", t.authority());
+    t.tls().addTo(b, t.direction());
     if (t.service() != null) {
       b.add("dst_service", t.service().name()).add("dst_namespace", t.service().namespace());
       if (t.deployment() != null) {
