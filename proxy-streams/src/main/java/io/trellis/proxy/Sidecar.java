@@ -190,12 +190,12 @@ public final class Sidecar {
     TcpMetrics tcpMetrics = new TcpMetrics();
     Optional<TlsContexts> tls = credentials.map(TlsContexts::create);
     OutboundTls outboundTls = tls.map(OutboundTls::new).orElse(null);
-    IdentitySettings identity = IdentitySettings.fromConfig(system.settings().config());
+    IdentitySettings names = IdentitySettings.fromConfig(system.settings().config());
     // The identity an endpoint's proxy must prove: its service account's, in this mesh.
     Function<Endpoint, Optional<IdentityName>> identities =
         e ->
             e.meshed() && e.serviceAccount() != null
-                ? Optional.of(identity.identityOf(e.serviceAccount(), mesh.get().namespace()))
+                ? Optional.of(names.identityOf(e.serviceAccount(), mesh.get().namespace()))
                 : Optional.empty();
     HttpMetrics metrics = new HttpMetrics(exchange -> httpTls(exchange, outboundTls, identities));
     Upstreams outboundClients =
