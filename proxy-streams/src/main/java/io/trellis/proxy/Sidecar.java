@@ -20,6 +20,8 @@ import io.trellis.proxy.http.Upstreams;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
+import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.proxy.metrics.WorkloadLabels;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,7 +128,8 @@ public final class Sidecar {
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       ProxySettings settings) {
-    KamonSetup.start(settings.metricsTickInterval());
+    KamonSetup.start(
+        settings.metricsTickInterval(), WorkloadLabels.of(mesh.get().namespace(), workload.name()));
     HttpMetrics metrics = new HttpMetrics();
     Upstreams outboundClients =
         new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
@@ -181,7 +184,11 @@ public final class Sidecar {
       Direction direction,
       HttpService service) {
     return HttpListener.bind(
-            system, at, settings, request -> service.serve(request, Exchange.of(direction, request)))
+            system,
+            at,
+            settings,
+            TcpMetrics.accepted(direction),
+            request -> service.serve(request, Exchange.of(direction, request)))
         .toCompletableFuture();
   }
 

@@ -80,6 +80,32 @@ public final class HttpListener {
       HostPort at,
       ServerSettings settings,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+    return bind(system, at, settings, Connections.NONE, handler);
+  }
+
+  /** Told when the listener accepts a connection and when that connection ends. */
+  public interface Connections {
+    Connections NONE =
+        new Connections() {
+          @Override
+          public void opened() {}
+
+          @Override
+          public void closed() {}
+        };
+
+    void opened();
+
+    void closed();
+  }
+
+  /** As above, telling {@code connections} of every connection accepted and ended. */
+  public static CompletionStage<HttpListener> bind(
+      ActorSystem<?> system,
+      HostPort at,
+      ServerSettings settings,
+      Connections connections,
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
     Http1Connections http1 = new Http1Connections(system, settings, handler);
@@ -90,7 +116,7 @@ public final class HttpListener {
             .toCompletableFuture();
     CompletableFuture<HttpListener> listener =
         http2
-            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress()))
+            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress(), connections))
             .thenApply(front -> new HttpListener(front, http1, http2.join()));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
@@ -112,7 +138,8 @@ public final class HttpListener {
       HostPort at,
       ServerSettings settings,
       Http1Connections http1,
-      InetSocketAddress http2) {
+      InetSocketAddress http2,
+      Connections connections) {
     Materializer mat = Materializer.matFromSystem(system);
     Tcp tcp = Tcp.get(system);
     // halfClose = false and no TCP idle timeout, as pekko binds: HTTP/1.1 connections get the
@@ -121,14 +148,21 @@ public final class HttpListener {
     return tcp.bind(at.host(), at.port(), settings.getBacklog(), List.of(), false, Optional.empty())
         .mapAsyncUnordered(
             settings.getMaxConnections(),
-            c ->
-                c.handleWith(
-                    splice(tcp, http1, http2, c.remoteAddress())
-                        // a connection that fails (reset, idle timeout) only frees its slot; a
-                        // failed element would fail the accept stream and unbind the port
-                        .watchTermination(
-                            (m, done) -> done.handle((ok, failure) -> Done.getInstance())),
-                    mat))
+            c -> {
+              connections.opened();
+              return c.handleWith(
+                  splice(tcp, http1, http2, c.remoteAddress())
+                      // a connection that fails (reset, idle timeout) only frees its slot; a
+                      // failed element would fail the accept stream and unbind the port
+                      .watchTermination(
+                          (m, done) ->
+                              done.handle(
+                                  (ok, failure) -> {
+                                    connections.closed();
+                                    return Done.getInstance();
+                                  })),
+                  mat);
+            })
         .to(Sink.ignore())
         .run(mat);
   }
