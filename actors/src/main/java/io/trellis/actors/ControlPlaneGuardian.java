@@ -4,6 +4,7 @@ import io.trellis.actors.destination.DestinationGrpcService;
 import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
+import io.trellis.actors.metrics.MetricsGrpcService;
 import io.trellis.api.destination.Destination;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
@@ -72,6 +73,7 @@ final class ControlPlaneGuardian {
       // service (tap, identity, resources, metrics) adds its generated handler's partial here.
       List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers = new ArrayList<>();
       handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
+      handlers.add(MetricsGrpcService.start(ctx, mesh));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))
