@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code trellis edges deploy}: which deployment calls which, and whether over mTLS. */
@@ -23,9 +22,6 @@ final class EdgesCommand extends MetricsCommand {
   @Parameters(index = "0", paramLabel = "TYPE", description = "deploy")
   String type;
 
-  @Option(names = {"-t", "--time-window"}, paramLabel = "WINDOW",
-      description = "The window: 10s, 1m (default), 10m.")
-  String window = "1m";
 
   @Override
   public Integer call() {

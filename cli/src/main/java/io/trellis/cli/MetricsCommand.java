@@ -30,6 +30,10 @@ abstract class MetricsCommand implements Callable<Integer> {
       description = "The namespace (default: the mesh's).")
   String namespace = "";
 
+  @Option(names = {"-t", "--time-window"}, paramLabel = "WINDOW",
+      description = "The window rates are over: 10s, 1m (default), 10m.")
+  String window = "1m";
+
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
       description = "table (default), wide or json.")
   String output = "table";

@@ -32,9 +32,6 @@ final class RoutesCommand extends MetricsCommand {
   @Option(names = "--to", paramLabel = "svc/NAME", description = "Only calls to this service.")
   String to;
 
-  @Option(names = {"-t", "--time-window"}, paramLabel = "WINDOW",
-      description = "The window: 10s, 1m (default), 10m.")
-  String window = "1m";
 
   @Override
   public Integer call() {

@@ -40,9 +40,6 @@ final class StatCommand extends MetricsCommand {
       description = "Only traffic to this deployment or service (deploy/NAME, svc/NAME).")
   String to;
 
-  @Option(names = {"-t", "--time-window"}, paramLabel = "WINDOW",
-      description = "The window the rates are over: 10s, 1m (default), 10m.")
-  String window = "1m";
 
   @Override
   public Integer call() {

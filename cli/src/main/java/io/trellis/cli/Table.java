@@ -1,5 +1,6 @@
 package io.trellis.cli;
 
+import io.trellis.actors.metrics.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,22 +73,7 @@ final class Table {
       return "null";
     }
     if (v instanceof String s) {
-      StringBuilder b = new StringBuilder("\"");
-      for (char c : s.toCharArray()) {
-        switch (c) {
-          case '"' -> b.append("\\\"");
-          case '\\' -> b.append("\\\\");
-          case '\n' -> b.append("\\n");
-          default -> {
-            if (c < 0x20) {
-              b.append(String.format("\\u%04x", (int) c));
-            } else {
-              b.append(c);
-            }
-          }
-        }
-      }
-      return b.append('"').toString();
+      return Json.quote(s);
     }
     if (v instanceof Double d) {
       return d.isNaN() || d.isInfinite() ? "null" : Double.toString(d);

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader for Prometheus' HTTP API answers: objects become {@code Map}, arrays {@code
- * List}, strings {@code String}, numbers {@code Double}, and true/false/null themselves.
+ * A small JSON reader for Prometheus' HTTP API answers (objects become {@code Map}, arrays {@code
+ * List}, strings {@code String}, numbers {@code Double}, and true/false/null themselves), and the
+ * string quoting of the CLI's {@code -o json}.
  */
 public final class Json {
   private final String s;
@@ -25,6 +26,27 @@ public final class Json {
       throw j.error("trailing characters");
     }
     return v;
+  }
+
+  /** A JSON string literal of {@code s}. */
+  public static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int k = 0; k < s.length(); k++) {
+      char c = s.charAt(k);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
   }
 
   private Object value() {

@@ -95,17 +95,9 @@ public final class PrometheusSource implements MetricsSource {
       Map<String, Object> r = (Map<String, Object>) o;
       Map<String, String> labels = (Map<String, String>) (Map<?, ?>) r.get("metric");
       List<Object> value = (List<Object>) r.get("value");
-      out.add(new Sample(PromQl.only(labels, by), parseValue((String) value.get(1))));
+      double v = PrometheusText.LineParser.value((String) value.get(1));
+      out.add(new Sample(PromQl.only(labels, by), v));
     }
     return out;
-  }
-
-  private static double parseValue(String v) {
-    return switch (v) {
-      case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
-      case "-Inf" -> Double.NEGATIVE_INFINITY;
-      case "NaN" -> Double.NaN;
-      default -> Double.parseDouble(v);
-    };
   }
 }

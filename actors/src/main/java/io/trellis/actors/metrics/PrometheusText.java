@@ -73,7 +73,7 @@ public final class PrometheusText {
   }
 
   /** Reads {@code name{k="v",...} value [timestamp]} left to right. */
-  private static final class LineParser {
+  static final class LineParser {
     private final String s;
     private int i;
 
@@ -165,7 +165,7 @@ public final class PrometheusText {
       }
     }
 
-    private static double value(String v) {
+    static double value(String v) {
       return switch (v) {
         case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
         case "-Inf" -> Double.NEGATIVE_INFINITY;
