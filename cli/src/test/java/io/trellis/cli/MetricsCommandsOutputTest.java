@@ -209,4 +209,19 @@ class MetricsCommandsOutputTest {
     assertTrue(err.toString().contains("cannot reach the control plane at 127.0.0.1:1"),
         err.toString());
   }
+
+  @Test
+  void aBadPrometheusUrlStopsTheControlPlaneWithTheKey(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path conf = dir.resolve("mesh.conf");
+    java.nio.file.Files.writeString(conf, """
+        trellis.mesh { namespace = demo }
+        trellis.metrics { prometheus-url = "localhost:9090" }
+        """);
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err),
+        "control-plane", "--config", conf.toString());
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("trellis.metrics.prometheus-url"), err.toString());
+  }
 }
