@@ -11,6 +11,8 @@ import io.trellis.discovery.MeshUpdates;
 import io.trellis.discovery.destination.DestinationApiSource;
 import io.trellis.proxy.ProxySettings;
 import io.trellis.proxy.Sidecar;
+import io.trellis.proxy.metrics.KamonSetup;
+import io.trellis.proxy.metrics.WorkloadLabels;
 import io.trellis.proxy.balance.ActorDestinations;
 import io.trellis.proxy.balance.BalanceSettings;
 import java.nio.file.Files;
@@ -120,6 +122,10 @@ final class ProxyCommand implements Callable<Integer> {
 
     Config settings = ConfigFactory.load();
     ProxySettings proxySettings = ProxySettings.fromConfig(settings);
+    // The metrics' workload labels from the local file: a control plane's mesh may not have
+    // arrived yet when the sidecar starts (Kamon keeps the first labels of the JVM).
+    KamonSetup.start(
+        proxySettings.metricsTickInterval(), WorkloadLabels.of(current.namespace(), workload));
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
     MeshUpdates mesh = local;
