@@ -4,6 +4,7 @@ import io.trellis.actors.destination.DestinationGrpcService;
 import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
+import io.trellis.actors.metrics.MetricsGrpcService;
 import io.trellis.api.destination.Destination;
 import io.trellis.actors.identity.IdentityAuthority;
 import io.trellis.actors.identity.IdentityGrpcService;
@@ -90,6 +91,7 @@ final class ControlPlaneGuardian {
                 system.dispatchers().lookup(DispatcherSelector.blocking())),
             Identity.name, system));
       });
+      handlers.add(MetricsGrpcService.start(ctx, mesh));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

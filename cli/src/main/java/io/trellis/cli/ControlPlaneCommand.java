@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.trellis.actors.ControlPlane;
 import io.trellis.actors.ControlPlaneSettings;
+import io.trellis.actors.metrics.MetricsSettings;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfigLoader;
 import io.trellis.discovery.HoconMeshSource;
@@ -123,6 +124,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
   private ControlPlaneSettings settings() {
     ControlPlaneSettings s = ControlPlaneSettings.fromConfig(ConfigFactory.parseFile(config.toFile()))
         .withStateDirBeside(config);
+    // trellis.metrics is read by the node from mesh.conf; checked here for a clear error.
+    MetricsSettings.fromConfig(ConfigFactory.parseFile(config.toFile()));
     if (destination != null) {
       s = s.withDestination(ControlPlaneSettings.parse(destination, "--destination"));
     }

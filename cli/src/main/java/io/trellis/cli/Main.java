@@ -14,7 +14,11 @@ import picocli.CommandLine.Command;
       ControlPlaneCommand.class,
       DemoCommand.class,
       ProfileCommand.class,
-      IdentityCommand.class
+      IdentityCommand.class,
+      StatCommand.class,
+      EdgesCommand.class,
+      RoutesCommand.class,
+      PrometheusConfigCommand.class
     })
 public final class Main implements Runnable {
 

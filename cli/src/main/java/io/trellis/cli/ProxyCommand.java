@@ -17,6 +17,8 @@ import io.trellis.identity.ca.CaStore;
 import io.trellis.identity.token.WorkloadTokens;
 import io.trellis.proxy.ProxySettings;
 import io.trellis.proxy.Sidecar;
+import io.trellis.proxy.metrics.KamonSetup;
+import io.trellis.proxy.metrics.WorkloadLabels;
 import io.trellis.proxy.balance.ActorDestinations;
 import io.trellis.proxy.balance.BalanceSettings;
 import io.trellis.proxy.identity.ProxyIdentity;
@@ -207,6 +209,10 @@ final class ProxyCommand implements Callable<Integer> {
       local.close();
       return CONFIG_ERROR;
     }
+    // The metrics' workload labels from the local file: a control plane's mesh may not have
+    // arrived yet when the sidecar starts (Kamon keeps the first labels of the JVM).
+    KamonSetup.start(
+        proxySettings.metricsTickInterval(), WorkloadLabels.of(current.namespace(), workload));
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
     MeshUpdates mesh = local;

@@ -33,6 +33,7 @@ import io.trellis.proxy.tcp.TcpForward;
 import io.trellis.proxy.tcp.UpstreamListener;
 import io.trellis.proxy.tls.InboundConnections;
 import io.trellis.proxy.tls.OutboundTls;
+import io.trellis.proxy.metrics.WorkloadLabels;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -183,7 +184,8 @@ public final class Sidecar {
       Destinations destinations,
       ProxySettings settings,
       ProxyIdentity identity) {
-    KamonSetup.start(settings.metricsTickInterval());
+    KamonSetup.start(
+        settings.metricsTickInterval(), WorkloadLabels.of(mesh.get().namespace(), workload.name()));
     // the certificate: a key in memory, a CSR to the identity service, renewed at 70%
     identity.start(system);
     Optional<MeshCredentials> credentials = identity.liveCredentials();
@@ -227,9 +229,13 @@ public final class Sidecar {
 
     Http http = Http.get(system);
     CompletableFuture<HttpListener> out =
-        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound, null);
+        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound, null,
+            tcpMetrics,
+            // the app's own connections to its proxy (Linkerd: no_identity, loopback)
+            tls.isPresent() ? TlsLabels.noIdentity("loopback") : TlsLabels.DISABLED);
     CompletableFuture<HttpListener> in =
-        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound, others);
+        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound, others,
+            tcpMetrics, tls.isPresent() ? TlsLabels.NOT_PROVIDED_BY_REMOTE : TlsLabels.DISABLED);
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
@@ -309,13 +315,18 @@ public final class Sidecar {
       ServerSettings settings,
       Direction direction,
       HttpService service,
-      OtherProtocols others) {
+      OtherProtocols others,
+      TcpMetrics tcpMetrics,
+      TlsLabels plainTls) {
     return HttpListener.bind(
             system,
             at,
             settings,
             request -> service.serve(request, Exchange.of(direction, request)),
-            others)
+            others,
+            // plaintext HTTP connections' TCP metrics (TLS and opaque ones: others meters them)
+            flow -> tcpMetrics.meterPlain(
+                new TcpMetrics.Labels(direction, TcpMetrics.Peer.SRC, plainTls), flow))
         .toCompletableFuture();
   }
 

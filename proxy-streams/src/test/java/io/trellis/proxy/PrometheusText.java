@@ -60,7 +60,10 @@ record PrometheusText(List<Sample> samples, Map<String, String> types) {
     return samples.stream().filter(s -> s.name().equals(name) && s.has(labels)).toList();
   }
 
-  /** Samples of {@code name} with exactly {@code labels} (besides a histogram's {@code le}). */
+  /**
+   * Samples of {@code name} with exactly {@code labels} (besides a histogram's {@code le} and the
+   * proxy's own namespace, deployment and pod, which every series carries).
+   */
   List<Sample> exact(String name, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name))
@@ -68,6 +71,7 @@ record PrometheusText(List<Sample> samples, Map<String, String> types) {
             s -> {
               Map<String, String> own = new LinkedHashMap<>(s.labels());
               own.remove("le");
+              own.keySet().removeAll(java.util.List.of("namespace", "deployment", "pod"));
               return own.equals(labels);
             })
         .toList();

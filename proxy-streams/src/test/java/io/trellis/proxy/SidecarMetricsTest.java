@@ -191,4 +191,27 @@ class SidecarMetricsTest extends SidecarTestKit {
             .status()
             .intValue());
   }
+
+  @Test
+  void everySeriesCarriesTheWorkloadLabelsAndListenersCountConnections()
+      throws InterruptedException {
+    // Kamon is one per JVM: the labels are those of the first sidecar this JVM started.
+    Map<String, String> outbound = Map.of("direction", "outbound", "peer", "src");
+    PrometheusText.Sample opened = sample(client, "tcp_open_total", outbound);
+    assertTrue(opened.value() >= 1, "outbound connections accepted: " + opened);
+    sample(client, "tcp_open_connections", outbound);
+    sample(client, "tcp_close_total", Map.of("direction", "inbound", "peer", "src"));
+    PrometheusText scrape = scrape(client);
+    List<PrometheusText.Sample> all = scrape.find("response_total", Map.of());
+    assertFalse(all.isEmpty());
+    for (PrometheusText.Sample s : all) {
+      for (String label : List.of("namespace", "deployment", "pod")) {
+        assertFalse(
+            s.labels().getOrDefault(label, "").isEmpty(), () -> s + " has no " + label + " label");
+      }
+      assertTrue(
+          s.labels().get("pod").startsWith(s.labels().get("deployment") + "-"),
+          () -> "pod is the workload name and a process id: " + s);
+    }
+  }
 }

@@ -3,7 +3,7 @@ package io.trellis.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.trellis.tests.metrics.PrometheusText;
+import io.trellis.actors.metrics.PrometheusText;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -80,20 +81,33 @@ public final class HttpListener {
       HostPort at,
       ServerSettings settings,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
-    return bind(system, at, settings, handler, null);
+    return bind(system, at, settings, handler, null, UnaryOperator.identity());
   }
 
-  /**
-   * Binds {@code at} with detection of TLS and opaque TCP besides HTTP.
-   *
-   * @param others serves TLS and opaque connections; null: everything not h2c is HTTP/1.1
-   */
+  /** As below, without metering plaintext HTTP connections. */
   public static CompletionStage<HttpListener> bind(
       ActorSystem<?> system,
       HostPort at,
       ServerSettings settings,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler,
       OtherProtocols others) {
+    return bind(system, at, settings, handler, others, UnaryOperator.identity());
+  }
+
+  /**
+   * Binds {@code at} with detection of TLS and opaque TCP besides HTTP.
+   *
+   * @param others serves TLS and opaque connections; null: everything not h2c is HTTP/1.1
+   * @param plainHttp wraps each plaintext HTTP connection's flow (TCP metrics; TLS and opaque
+   *     connections are metered by {@code others})
+   */
+  public static CompletionStage<HttpListener> bind(
+      ActorSystem<?> system,
+      HostPort at,
+      ServerSettings settings,
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler,
+      OtherProtocols others,
+      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp) {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
     Http1Connections http1 = new Http1Connections(system, settings, handler);
@@ -104,7 +118,8 @@ public final class HttpListener {
             .toCompletableFuture();
     CompletableFuture<HttpListener> listener =
         http2
-            .thenCompose(h2 -> front(system, at, settings, http1, h2.localAddress(), others))
+            .thenCompose(
+                h2 -> front(system, at, settings, http1, h2.localAddress(), others, plainHttp))
             .thenApply(front -> new HttpListener(front, http1, http2.join()));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
@@ -127,7 +142,8 @@ public final class HttpListener {
       ServerSettings settings,
       Http1Connections http1,
       InetSocketAddress http2,
-      OtherProtocols others) {
+      OtherProtocols others,
+      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp) {
     Materializer mat = Materializer.matFromSystem(system);
     Tcp tcp = Tcp.get(system);
     // halfClose = false and no TCP idle timeout, as pekko binds: HTTP/1.1 connections get the
@@ -138,7 +154,7 @@ public final class HttpListener {
             settings.getMaxConnections(),
             c ->
                 c.handleWith(
-                    splice(tcp, http1, http2, others, c.remoteAddress())
+                    splice(tcp, http1, http2, others, plainHttp, c.remoteAddress())
                         // a connection that fails (reset, idle timeout) only frees its slot; a
                         // failed element would fail the accept stream and unbind the port
                         .watchTermination(
@@ -154,14 +170,15 @@ public final class HttpListener {
       Http1Connections http1,
       InetSocketAddress http2,
       OtherProtocols others,
+      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp,
       InetSocketAddress remote) {
     OtherProtocols.HttpServers http = (kind, from) -> http(tcp, http1, http2, kind, from);
     return Sniff.thenServe(
         detect(others),
         head ->
             switch (classify(others, head)) {
-              case HTTP1 -> http1.flow(remote);
-              case HTTP2 -> http(tcp, http1, http2, Detected.HTTP2, remote);
+              case HTTP1 -> plainHttp.apply(http1.flow(remote));
+              case HTTP2 -> plainHttp.apply(http(tcp, http1, http2, Detected.HTTP2, remote));
               case TLS -> others.serve(Detected.TLS, remote, http);
               case OPAQUE -> others.serve(Detected.OPAQUE, remote, http);
             });

@@ -12,6 +12,9 @@ import scala.Option;
  * Kamon is one instance per JVM: it is started once, with the Prometheus reporter as a module whose
  * embedded HTTP server is off (the admin listener serves its scrape text instead) and with
  * Linkerd's latency buckets for {@code response_latency_ms}.
+ *
+ * <p>Every series carries the proxy's {@link WorkloadLabels} as Kamon environment tags, whatever
+ * instrument records it (HTTP, per-route, TCP).
  */
 public final class KamonSetup {
   /** Linkerd's response_latency_ms buckets, in milliseconds (+Inf is implied). */
@@ -24,10 +27,10 @@ public final class KamonSetup {
   private KamonSetup() {}
 
   /**
-   * Starts Kamon unless this JVM already did; the first caller's tick interval wins (the scrape
-   * text is refreshed once per tick).
+   * Starts Kamon unless this JVM already did; the first caller's tick interval and labels win
+   * (the scrape text is refreshed once per tick). One proxy runs per JVM, except in tests.
    */
-  public static void start(Duration tickInterval) {
+  public static void start(Duration tickInterval, WorkloadLabels labels) {
     if (!STARTED.compareAndSet(false, true)) {
       return;
     }
@@ -41,7 +44,15 @@ public final class KamonSetup {
                 + tickInterval.toMillis()
                 + "ms\n"
                 + "kamon.prometheus.start-embedded-http-server = no\n"
-                + "kamon.prometheus.include-environment-tags = no\n"
+                + "kamon.prometheus.include-environment-tags = yes\n"
+                + "kamon.environment.tags {\n"
+                + "  namespace = "
+                + quoted(labels.namespace())
+                + "\n  deployment = "
+                + quoted(labels.deployment())
+                + "\n  pod = "
+                + quoted(labels.pod())
+                + "\n}\n"
                 + "kamon.prometheus.buckets.custom {\n"
                 + "  \""
                 + HttpMetrics.LATENCY
@@ -52,6 +63,10 @@ public final class KamonSetup {
                 + "kamon.modules.prometheus-reporter.enabled = yes\n"
                 + "kamon.modules.pushgateway-reporter.enabled = no\n");
     Kamon.initWithoutAttaching(overlay.withFallback(ConfigFactory.load()));
+  }
+
+  private static String quoted(String value) {
+    return com.typesafe.config.ConfigUtil.quoteString(value);
   }
 
   /** The Prometheus text as of the last tick; empty before the first one. */

@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Ports the kernel hands out as free on one address, all distinct. */
-final class FreePorts {
+public final class FreePorts {
   private FreePorts() {}
 
-  static List<Integer> on(String host, int count) {
+  public static List<Integer> on(String host, int count) {
     List<ServerSocket> held = new ArrayList<>();
     try {
       // Held open together, so the kernel gives {@code count} different ports.

@@ -1,4 +1,4 @@
-package io.trellis.tests.metrics;
+package io.trellis.actors.metrics;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +10,8 @@ import java.util.function.Predicate;
  * A parser for the Prometheus text exposition format (version 0.0.4), enough to read a proxy's
  * /metrics as Prometheus would: comments, {@code # TYPE} lines, samples with escaped label
  * values, special values (+Inf, -Inf, NaN) and optional timestamps. Malformed lines fail the
- * parse: a scrape Prometheus would reject must not pass here.
+ * parse: a scrape Prometheus would reject must not pass here. The control plane's rolling
+ * windows read the proxies' scrapes with it.
  */
 public final class PrometheusText {
   /** One sample: metric name, labels in the order written, value. */
@@ -72,7 +73,7 @@ public final class PrometheusText {
   }
 
   /** Reads {@code name{k="v",...} value [timestamp]} left to right. */
-  private static final class LineParser {
+  static final class LineParser {
     private final String s;
     private int i;
 
@@ -164,7 +165,7 @@ public final class PrometheusText {
       }
     }
 
-    private static double value(String v) {
+    static double value(String v) {
       return switch (v) {
         case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
         case "-Inf" -> Double.NEGATIVE_INFINITY;
