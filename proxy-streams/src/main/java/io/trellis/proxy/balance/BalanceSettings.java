@@ -69,6 +69,18 @@ public record BalanceSettings(
         penaltyMin, penaltyMax, jitter);
   }
 
+  /** These settings with a service's own failure accrual from mesh.conf (null: none). */
+  public BalanceSettings forService(io.trellis.config.FailureAccrual own) {
+    if (own == null) {
+      return this;
+    }
+    return withFailureAccrual(
+        own.consecutiveFailures() != null ? own.consecutiveFailures() : consecutiveFailures,
+        own.penaltyMin() != null ? own.penaltyMin() : penaltyMin,
+        own.penaltyMax() != null ? own.penaltyMax() : penaltyMax,
+        own.jitter() != null ? own.jitter() : jitter);
+  }
+
   /**
    * The penalty after {@code failedProbes} failed probes in a row: penaltyMin doubled that often,
    * at most penaltyMax, then stretched by {@code random} (0..1) times jitter.

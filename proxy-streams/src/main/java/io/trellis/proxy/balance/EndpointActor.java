@@ -36,6 +36,9 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
     INSTANCE
   }
 
+  /** New failure-accrual settings (mesh.conf edited): they apply from the next transition. */
+  public record Reconfigure(BalanceSettings settings) implements Command {}
+
   /** What an endpoint tells its parent. */
   public sealed interface Report permits Started, Availability {}
 
@@ -89,7 +92,7 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
   }
 
   private final TimerScheduler<Command> timers;
-  private final BalanceSettings settings;
+  private BalanceSettings settings;
   private final ActorRef<Report> parent;
   private final MeteredEndpoint handle;
   private Circuit circuit = Circuit.CLOSED;
@@ -122,7 +125,14 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
         .onMessageEquals(Retire.INSTANCE, this::onRetire)
         .onMessage(FailingChanged.class, this::onFailingChanged)
         .onMessageEquals(PenaltyOver.INSTANCE, this::onPenaltyOver)
+        .onMessage(Reconfigure.class, this::onReconfigure)
         .build();
+  }
+
+  private Behavior<Command> onReconfigure(Reconfigure r) {
+    settings = r.settings();
+    handle.failureThreshold(settings.consecutiveFailures());
+    return this;
   }
 
   private Behavior<Command> onRetire() {

@@ -23,7 +23,7 @@ final class MeteredEndpoint implements EndpointHandle {
 
   private final Endpoint endpoint;
   private final PeakEwma ewma;
-  private final int failureThreshold;
+  private volatile int failureThreshold;
   private final Signals signals;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicBoolean drainSignalled = new AtomicBoolean();
@@ -85,6 +85,11 @@ final class MeteredEndpoint implements EndpointHandle {
     if (left == 0 && retired) {
       signalDrained();
     }
+  }
+
+  /** A new failure-accrual threshold (the service's settings changed). */
+  void failureThreshold(int threshold) {
+    this.failureThreshold = threshold;
   }
 
   /**

@@ -40,10 +40,18 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
 
   public interface Command {}
 
-  /** Make the service's endpoints exactly these (in this order). */
-  public record UpdateEndpoints(List<Endpoint> endpoints) implements Command {
+  /**
+   * Make the service's endpoints exactly these (in this order), with these settings (null: keep
+   * the current ones). Changed failure-accrual settings apply to the live endpoints too.
+   */
+  public record UpdateEndpoints(List<Endpoint> endpoints, BalanceSettings settings)
+      implements Command {
     public UpdateEndpoints {
       endpoints = List.copyOf(endpoints);
+    }
+
+    public UpdateEndpoints(List<Endpoint> endpoints) {
+      this(endpoints, null);
     }
   }
 
@@ -61,7 +69,7 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
 
   private final TimerScheduler<Command> timers;
   private final PublishedDestination destination;
-  private final BalanceSettings settings;
+  private BalanceSettings settings;
   private final LongSupplier clock;
   private final ActorRef<EndpointActor.Report> reportAdapter;
   /** The endpoints discovery wants, in its order. */
@@ -101,6 +109,10 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
   }
 
   private Behavior<Command> onUpdateEndpoints(UpdateEndpoints update) {
+    if (update.settings() != null && !update.settings().equals(settings)) {
+      settings = update.settings();
+      actors.values().forEach(a -> a.tell(new EndpointActor.Reconfigure(settings)));
+    }
     List<Endpoint> next = List.copyOf(new LinkedHashSet<>(update.endpoints()));
     if (next.equals(wanted)) {
       return this;

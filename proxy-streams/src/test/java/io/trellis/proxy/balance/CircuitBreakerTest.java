@@ -104,6 +104,26 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aServiceCanSetItsOwnThreshold() throws Exception {
+    MutableMeshUpdates updates = new MutableMeshUpdates();
+    updates.publish(
+        new io.trellis.config.MeshConfig(
+            MutableMeshUpdates.NAMESPACE,
+            Map.of("web", new io.trellis.config.ServiceConfig("web", 80,
+                addresses("10.0.1.1", "10.0.1.2"),
+                new io.trellis.config.FailureAccrual(2, null, null, 0.0))),
+            Map.of()));
+    Destination web =
+        ActorDestinations.start(kit.system(), updates, BalanceSettings.defaults()).destination(WEB);
+    web.whenNonEmpty(DEADLINE).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    awaitPublished(web, addresses("10.0.1.1", "10.0.1.2"));
+    outcomes(web.current().endpoints().get(0), 2, true);
+    awaitPublished(web, addresses("10.0.1.2"));
+    time.timePasses(Duration.ofSeconds(1));
+    awaitPublished(web, addresses("10.0.1.1", "10.0.1.2"));
+  }
+
+  @Test
   void penaltiesDoubleUpToTheMaximumWithJitter() {
     BalanceSettings d = BalanceSettings.defaults();
     assertEquals(Duration.ofSeconds(1), d.penalty(0, 0));
