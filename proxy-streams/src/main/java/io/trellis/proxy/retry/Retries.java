@@ -110,8 +110,7 @@ public final class Retries implements HttpService {
             && !exchange.expired()
             && (failure != null
                 ? failure instanceof ProxyError e && e.connectionError()
-                : route.failure(
-                    response.status().intValue(), grpc, ResponseEnds.grpcStatusHeader(response)));
+                : failedByHeaders(route, response, grpc));
     Optional<RequestEntity> replay = retry ? attempts.body().replay() : Optional.empty();
     if (replay.isPresent() && !attempts.budget().tryWithdraw()) {
       attempts.instruments().skippedNoBudget();
@@ -133,6 +132,20 @@ public final class Retries implements HttpService {
       attempts.instruments().discarded(Rescue.respond(failure, exchange), route, grpc);
     }
     return attempt(attempts, request.withEntity(replay.get()), exchange);
+  }
+
+  /**
+   * Whether the response headers already classify the attempt as failed. A gRPC status usually
+   * comes in the trailers, after the body has started towards the caller: only a trailers-only
+   * answer (grpc-status in the headers) can be retried, as in Linkerd; a gRPC response without one
+   * is judged on its HTTP status alone.
+   */
+  private static boolean failedByHeaders(ProfileRoute route, HttpResponse response, boolean grpc) {
+    int status = response.status().intValue();
+    String grpcStatus = ResponseEnds.grpcStatusHeader(response);
+    return grpc && grpcStatus == null
+        ? route.failure(status, false, null)
+        : route.failure(status, grpc, grpcStatus);
   }
 
   /**
