@@ -8,17 +8,36 @@ import java.util.Set;
  * ports that are opaque (no protocol detection; default {@link OpaquePorts#DEFAULT}).
  * Meshed endpoints are the workloads whose {@code serves} names this service; see
  * {@link MeshConfig#endpointsOf(String)}.
+ *
+ * @param opaquePorts ports whose connections skip protocol detection
+ * @param failureAccrual the service's own circuit-breaking settings, or null for the defaults
  */
 public record ServiceConfig(
-    String name, int port, List<HostPort> endpoints, Set<Integer> opaquePorts) {
+    String name,
+    int port,
+    List<HostPort> endpoints,
+    Set<Integer> opaquePorts,
+    FailureAccrual failureAccrual) {
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
     opaquePorts = Set.copyOf(opaquePorts);
   }
 
-  /** A service with the default opaque ports. */
+  /** A service with the default opaque ports and the proxy's default failure accrual. */
   public ServiceConfig(String name, int port, List<HostPort> endpoints) {
-    this(name, port, endpoints, OpaquePorts.DEFAULT);
+    this(name, port, endpoints, OpaquePorts.DEFAULT, null);
+  }
+
+  /** A service with these opaque ports and the proxy's default failure accrual. */
+  public ServiceConfig(
+      String name, int port, List<HostPort> endpoints, Set<Integer> opaquePorts) {
+    this(name, port, endpoints, opaquePorts, null);
+  }
+
+  /** A service with the default opaque ports and its own failure accrual. */
+  public ServiceConfig(
+      String name, int port, List<HostPort> endpoints, FailureAccrual failureAccrual) {
+    this(name, port, endpoints, OpaquePorts.DEFAULT, failureAccrual);
   }
 
   /** Whether the service's port is opaque: its endpoints' connections skip detection. */

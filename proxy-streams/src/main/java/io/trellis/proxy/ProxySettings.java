@@ -12,6 +12,7 @@ public record ProxySettings(
     Timeouts inbound,
     Server server,
     Client client,
+    Routes routes,
     Duration metricsTickInterval,
     Detect detect) {
 
@@ -22,6 +23,20 @@ public record ProxySettings(
    * @param maxPrefix bytes read at most before deciding
    */
   public record Detect(Duration timeout, int maxPrefix) {}
+
+  /** ServiceProfile route defaults: timeout of a route that sets none, largest replayed body. */
+  public record Routes(Duration defaultTimeout, int maxRetryBody) {
+    public Routes {
+      if (defaultTimeout.isNegative() || defaultTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "trellis.proxy.routes.default-timeout must be positive, was " + defaultTimeout);
+      }
+      if (maxRetryBody < 0) {
+        throw new IllegalArgumentException(
+            "trellis.proxy.routes.max-retry-body must be >= 0, was " + maxRetryBody);
+      }
+    }
+  }
 
   /** Timeouts that differ between the outbound and the inbound side. */
   public record Timeouts(Duration connectTimeout, Duration failFastTimeout) {}
@@ -79,6 +94,9 @@ public record ProxySettings(
             client.getBytes("max-chunk-size"),
             client.getDuration("connect-backoff-max"),
             http2(client.getConfig("http2"))),
+        new Routes(
+            c.getDuration("routes.default-timeout"),
+            (int) Math.min(Integer.MAX_VALUE, c.getBytes("routes.max-retry-body"))),
         c.getDuration("metrics.tick-interval"),
         new Detect(
             c.getDuration("detect.timeout"), (int) c.getBytes("detect.max-prefix").longValue()));

@@ -34,6 +34,12 @@ import io.trellis.proxy.tcp.UpstreamListener;
 import io.trellis.proxy.tls.InboundConnections;
 import io.trellis.proxy.tls.OutboundTls;
 import io.trellis.proxy.metrics.WorkloadLabels;
+import io.trellis.proxy.metrics.RecordRouteMetrics;
+import io.trellis.proxy.metrics.RouteMetrics;
+import io.trellis.proxy.profile.Profiles;
+import io.trellis.proxy.profile.SelectRoute;
+import io.trellis.proxy.retry.Retries;
+import io.trellis.proxy.timeout.RouteTimeout;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -52,6 +58,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
 
 /**
  * A workload's sidecar proxy: the composition root. It builds the outbound and inbound request
@@ -92,15 +99,18 @@ public final class Sidecar {
 
   /**
    * The outbound path: from the app to a mesh service or, for any other authority, to egress. Seams
-   * for later stages: traffic splits in routing (logical service to concrete backend), per-route
-   * timeouts and budgeted retries between routing and balancing, tap around metrics.
+   * for later stages: traffic splits in routing (logical service to concrete backend), tap around
+   * metrics.
    */
   static HttpService outbound(
+      ActorSystem<?> system,
       WorkloadConfig workload,
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       Upstreams upstreams,
+      Profiles profiles,
       HttpMetrics metrics,
+      RouteMetrics routeMetrics,
       ProxySettings settings) {
     Duration failFast = settings.outbound().failFastTimeout();
     Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
@@ -108,6 +118,15 @@ public final class Sidecar {
     return Forward.to(upstreams)
         // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
         .push(Balance.over(destinations, failFast))
+        // retryable routes: failed attempts go again (to a freshly picked endpoint) within budget
+        .push(Retries.budgeted(routeMetrics, Materializer.matFromSystem(system), System::nanoTime,
+            settings.routes().maxRetryBody()))
+        // the route's timeout bounds the request, retries included: 504 and the call cancelled
+        .push(RouteTimeout.bound(system))
+        // route_request_total, route_response_total, route_response_latency_ms per route
+        .push(RecordRouteMetrics.with(routeMetrics))
+        // the service's ServiceProfile route: first match, else [DEFAULT]
+        .push(SelectRoute.outbound(profiles))
         // Host / :authority names a mesh service; any other authority is egress to host:port
         .push(Route.byAuthority(mesh, self))
         // drop connection-scoped headers, both ways
@@ -121,9 +140,19 @@ public final class Sidecar {
   }
 
   /** The inbound path: from anyone to this workload's app, in the protocol received. */
-  static HttpService inbound(WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
+  static HttpService inbound(
+      WorkloadConfig workload,
+      Supplier<MeshConfig> mesh,
+      Upstreams upstreams,
+      Profiles profiles,
+      HttpMetrics metrics,
+      RouteMetrics routeMetrics) {
     // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
     return Forward.to(upstreams)
+        // route_request_total, route_response_total, route_response_latency_ms per route
+        .push(RecordRouteMetrics.with(routeMetrics))
+        // the addressed service's ServiceProfile route (what `trellis routes` reads)
+        .push(SelectRoute.inbound(profiles, mesh))
         // every request goes to the app
         .push(Route.toApp(workload.app()))
         // drop connection-scoped headers, both ways
@@ -200,6 +229,8 @@ public final class Sidecar {
                 ? Optional.of(names.identityOf(e.serviceAccount(), mesh.get().namespace()))
                 : Optional.empty();
     HttpMetrics metrics = new HttpMetrics(exchange -> httpTls(exchange, outboundTls, identities));
+    RouteMetrics routeMetrics = new RouteMetrics();
+    Profiles profiles = new Profiles(mesh, settings.routes().defaultTimeout());
     Upstreams outboundClients =
         new Upstreams(
             system,
@@ -212,8 +243,10 @@ public final class Sidecar {
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
     HttpService outbound =
-        outbound(workload, mesh, destinations, outboundClients, metrics, settings);
-    HttpService inbound = inbound(workload, inboundClients, metrics);
+        outbound(system, workload, mesh, destinations, outboundClients, profiles, metrics,
+            routeMetrics, settings);
+    HttpService inbound =
+        inbound(workload, mesh, inboundClients, profiles, metrics, routeMetrics);
     // mTLS, opaque TCP and opaque ports on the inbound listener
     InboundConnections others =
         new InboundConnections(

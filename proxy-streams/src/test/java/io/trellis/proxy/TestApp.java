@@ -27,6 +27,8 @@ import org.apache.pekko.util.ByteString;
  *       request chunk as it arrives (full duplex), then ends with trailers grpc-status 0;
  *   <li>{@code /grpc-fail}: trailers-only answer with grpc-status 5 (NOT_FOUND);
  *   <li>{@code /status/NNN}: answers NNN;
+ *   <li>{@code /flaky}: every other request (the 1st, 3rd, ...) answers 500, the rest 200;
+ *   <li>{@code /sleep/MS}: answers 200 after MS milliseconds;
  *   <li>{@code /drain}: reads the whole request body, then answers "NAME PROTOCOL bytes=N";
  *   <li>anything else: "NAME PROTOCOL" then the request headers it received, one per line.
  * </ul>
@@ -39,6 +41,7 @@ final class TestApp implements AutoCloseable {
   }
 
   static TestApp start(ActorSystem<?> system, String name, HostPort at) {
+    java.util.concurrent.atomic.AtomicInteger flaky = new java.util.concurrent.atomic.AtomicInteger();
     ServerSettings settings =
         ServerSettings.create(
             com.typesafe.config.ConfigFactory.parseString(
@@ -54,10 +57,26 @@ final class TestApp implements AutoCloseable {
             .bind(
                 (org.apache.pekko.japi.function.Function<
                         HttpRequest, CompletionStage<HttpResponse>>)
-                    request ->
-                        request.getUri().path().equals("/drain")
-                            ? drain(name, request, system)
-                            : CompletableFuture.completedFuture(handle(name, request)))
+                    request -> {
+                      String path = request.getUri().path();
+                      if (path.equals("/flaky")) {
+                        request.discardEntityBytes(system);
+                        return CompletableFuture.completedFuture(
+                            HttpResponse.create()
+                                .withStatus(flaky.incrementAndGet() % 2 == 1 ? 500 : 200));
+                      }
+                      if (path.startsWith("/sleep/")) {
+                        request.discardEntityBytes(system);
+                        return org.apache.pekko.pattern.Patterns.after(
+                            java.time.Duration.ofMillis(Long.parseLong(path.substring(7))),
+                            system.classicSystem().scheduler(),
+                            system.executionContext(),
+                            () -> CompletableFuture.completedFuture(HttpResponse.create()));
+                      }
+                      return path.equals("/drain")
+                          ? drain(name, request, system)
+                          : CompletableFuture.completedFuture(handle(name, request));
+                    })
             .toCompletableFuture()
             .join();
     return new TestApp(binding);

@@ -4,6 +4,7 @@ import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.ProxyPorts;
 import io.trellis.config.ServiceConfig;
+import io.trellis.config.ServiceProfile;
 import io.trellis.config.WorkloadConfig;
 import io.trellis.discovery.MeshUpdates;
 import java.util.HashMap;
@@ -29,6 +30,7 @@ final class TestMesh implements MeshUpdates {
 
   private final Map<String, ServiceConfig> services = new HashMap<>();
   private final Map<String, WorkloadConfig> workloads = new HashMap<>();
+  private final Map<String, ServiceProfile> profiles = new HashMap<>();
   private final List<Consumer<MeshConfig>> listeners = new CopyOnWriteArrayList<>();
   private volatile MeshConfig current = new MeshConfig(NAMESPACE, Map.of(), Map.of());
 
@@ -61,13 +63,21 @@ final class TestMesh implements MeshUpdates {
     return w;
   }
 
+  /** Adds or replaces the ServiceProfile of the service {@code profile} names. */
+  synchronized TestMesh profile(ServiceProfile profile) {
+    profiles.put(profile.name(), profile);
+    return publish();
+  }
+
   synchronized TestMesh remove(String workload) {
     workloads.remove(workload);
     return publish();
   }
 
   private TestMesh publish() {
-    current = new MeshConfig(NAMESPACE, services, workloads);
+    current =
+        new MeshConfig(
+            NAMESPACE, services, workloads, List.copyOf(profiles.values()), List.of(), null);
     listeners.forEach(l -> l.accept(current));
     return this;
   }

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.trellis.config.FailureAccrual;
 import io.trellis.config.HostPort;
 import io.trellis.config.OpaquePorts;
 import io.trellis.config.MeshConfigException;
@@ -14,6 +15,7 @@ import io.trellis.config.ProxyPorts;
 import io.trellis.config.ServiceConfig;
 import io.trellis.config.WorkloadConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -33,7 +35,10 @@ public final class HoconMeshReader {
 
   private static final Set<String> MESH_KEYS =
       Set.of("namespace", "services", "workloads", "resources");
-  private static final Set<String> SERVICE_KEYS = Set.of("port", "endpoints", "opaque-ports");
+  private static final Set<String> SERVICE_KEYS =
+      Set.of("port", "endpoints", "opaque-ports", "failure-accrual");
+  private static final Set<String> FAILURE_ACCRUAL_KEYS =
+      Set.of("consecutive-failures", "penalty-min", "penalty-max", "jitter");
   private static final Set<String> WORKLOAD_KEYS =
       Set.of(
           "address", "app-port", "serves", "service-account", "proxy", "opaque-ports", "upstreams");
@@ -57,6 +62,38 @@ public final class HoconMeshReader {
 
   public HoconMeshReader(Path file) {
     this.file = file;
+  }
+
+  /** A service's {@code failure-accrual { ... }} block, or null when it has none. */
+  private static FailureAccrual failureAccrual(HoconObject service) {
+    if (!service.has("failure-accrual")) {
+      return null;
+    }
+    HoconObject f = service.object("failure-accrual");
+    f.allowOnly(FAILURE_ACCRUAL_KEYS);
+    Integer failures = null;
+    if (f.has("consecutive-failures")) {
+      double n = f.number("consecutive-failures");
+      if (n < 1 || n != Math.rint(n) || n > 1_000_000) {
+        throw f.fail(f.value("consecutive-failures"), f.child("consecutive-failures"),
+            "expected a whole number >= 1, got " + n);
+      }
+      failures = (int) n;
+    }
+    Duration min = f.has("penalty-min") ? f.positiveDuration("penalty-min") : null;
+    Duration max = f.has("penalty-max") ? f.positiveDuration("penalty-max") : null;
+    if (min != null && max != null && max.compareTo(min) < 0) {
+      throw f.fail(f.value("penalty-max"), f.child("penalty-max"),
+          "must be at least penalty-min (" + min.toMillis() + "ms)");
+    }
+    Double jitter = null;
+    if (f.has("jitter")) {
+      jitter = f.number("jitter");
+      if (jitter < 0 || jitter > 1) {
+        throw f.fail(f.value("jitter"), f.child("jitter"), "expected 0..1, got " + jitter);
+      }
+    }
+    return new FailureAccrual(failures, min, max, jitter);
   }
 
   public Mesh read(Config config) {
@@ -90,7 +127,11 @@ public final class HoconMeshReader {
       services.put(
           service.name(),
           new ServiceConfig(
-              service.name(), service.port(), endpoints(s, listeners), service.opaquePorts()));
+              service.name(),
+              service.port(),
+              endpoints(s, listeners),
+              service.opaquePorts(),
+              failureAccrual(s)));
     }
 
     List<Resource> resources = new ArrayList<>();

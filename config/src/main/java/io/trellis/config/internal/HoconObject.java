@@ -92,6 +92,37 @@ public record HoconObject(Path file, String path, ConfigObject object) {
     }
   }
 
+  /** A number (or a string holding one). */
+  public double number(String key) {
+    ConfigValue v = value(key);
+    if (v.valueType() == ConfigValueType.NUMBER) {
+      return ((Number) v.unwrapped()).doubleValue();
+    }
+    if (v.valueType() == ConfigValueType.STRING) {
+      try {
+        return Double.parseDouble(((String) v.unwrapped()).trim());
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw fail(v, child(key), "expected a number, got " + describe(v));
+  }
+
+  /** A positive HOCON duration ({@code 1s}, {@code 500ms}, {@code 2 minutes}). */
+  public java.time.Duration positiveDuration(String key) {
+    ConfigValue v = value(key);
+    java.time.Duration d;
+    try {
+      d = com.typesafe.config.ConfigFactory.empty().withValue("d", v).getDuration("d");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw fail(v, child(key), "expected a duration such as 1s or 500ms, got " + describe(v));
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw fail(v, child(key), "expected a positive duration, got " + describe(v));
+    }
+    return d;
+  }
+
   /** The elements of a list, each with its own path {@code key[i]}. */
   public List<Element> list(String key) {
     if (!has(key)) {

@@ -1,6 +1,7 @@
 package io.trellis.proxy.balance;
 
 import io.trellis.config.MeshConfig;
+import io.trellis.config.ServiceConfig;
 import io.trellis.config.ServiceRef;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -65,16 +66,22 @@ final class DestinationRegistry extends AbstractBehavior<DestinationRegistry.Com
             "service-" + URLEncoder.encode(service.authority(), StandardCharsets.UTF_8));
     services.put(service, actor);
     if (mesh != null) {
-      actor.tell(new ServiceEndpointsActor.UpdateEndpoints(mesh.endpointsOf(service.name())));
+      actor.tell(update(service));
     }
     return this;
   }
 
   private Behavior<Command> onApplyMesh(ApplyMesh apply) {
     mesh = apply.mesh();
-    services.forEach(
-        (service, actor) ->
-            actor.tell(new ServiceEndpointsActor.UpdateEndpoints(mesh.endpointsOf(service.name()))));
+    services.forEach((service, actor) -> actor.tell(update(service)));
     return this;
+  }
+
+  /** The service's endpoints and its settings (its own failure accrual, if mesh.conf has one). */
+  private ServiceEndpointsActor.UpdateEndpoints update(ServiceRef service) {
+    ServiceConfig config = mesh.services().get(service.name());
+    return new ServiceEndpointsActor.UpdateEndpoints(
+        mesh.endpointsOf(service.name()),
+        settings.forService(config != null ? config.failureAccrual() : null));
   }
 }

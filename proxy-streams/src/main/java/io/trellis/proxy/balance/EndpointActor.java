@@ -1,6 +1,8 @@
 package io.trellis.proxy.balance;
 
 import io.trellis.config.Endpoint;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -16,9 +18,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * told to {@link Retire} (after the parent has published a set without it), it waits until the
  * requests already dispatched to it have finished, or at most the drain timeout, and stops.
  *
- * <p>The request path never messages this actor. The meter tells it about transitions only: the
- * last in-flight request of a retired endpoint finished, or consecutive failures crossed the
- * failure-accrual threshold (the seam for circuit breaking, a later issue).
+ * <p>It also owns the endpoint's circuit breaker (failure accrual, as Linkerd): after {@code
+ * consecutive-failures} failures in a row it asks its parent to leave it out of the published set
+ * ({@link Availability}); after a penalty (from {@code penalty-min}, doubling per failed probe up
+ * to {@code penalty-max}, stretched by jitter) it is published again as a probe, and the next
+ * outcome decides: a success brings it back for good, a failure takes it out for a longer penalty.
+ * A success of a request still in flight while it is out also brings it back.
+ *
+ * <p>The request path never messages this actor. The meter tells it about transitions only.
  */
 public final class EndpointActor extends AbstractBehavior<EndpointActor.Command> {
 
@@ -29,8 +36,19 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
     INSTANCE
   }
 
+  /** New failure-accrual settings (mesh.conf edited): they apply from the next transition. */
+  public record Reconfigure(BalanceSettings settings) implements Command {}
+
+  /** What an endpoint tells its parent. */
+  public sealed interface Report permits Started, Availability {}
+
   /** Reply to the parent once started: publish {@code handle}. */
-  public record Started(Endpoint endpoint, EndpointHandle handle, ActorRef<Command> endpointActor) {}
+  public record Started(Endpoint endpoint, EndpointHandle handle, ActorRef<Command> endpointActor)
+      implements Report {}
+
+  /** Publish the endpoint ({@code available}) or leave it out of the balancer (circuit open). */
+  public record Availability(Endpoint endpoint, ActorRef<Command> endpointActor, boolean available)
+      implements Report {}
 
   // Signals from the meter, on transitions only (see ActorSignals).
   private record Drained() implements Command {}
@@ -38,6 +56,10 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
   private record FailingChanged(boolean failing) implements Command {}
 
   private enum DrainTimedOut implements Command {
+    INSTANCE
+  }
+
+  private enum PenaltyOver implements Command {
     INSTANCE
   }
 
@@ -55,17 +77,27 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
   }
 
   public static Behavior<Command> create(
-      Endpoint endpoint, BalanceSettings settings, LongSupplier clock, ActorRef<Started> parent) {
+      Endpoint endpoint, BalanceSettings settings, LongSupplier clock, ActorRef<Report> parent) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> new EndpointActor(context, timers, endpoint, settings, clock, parent)));
   }
 
+  /** The breaker's states. */
+  private enum Circuit {
+    CLOSED,
+    OPEN,
+    PROBING
+  }
+
   private final TimerScheduler<Command> timers;
-  private final BalanceSettings settings;
+  private BalanceSettings settings;
+  private final ActorRef<Report> parent;
   private final MeteredEndpoint handle;
-  private boolean failing;
+  private Circuit circuit = Circuit.CLOSED;
+  /** Probes that failed since the circuit opened: the penalty doubles with each. */
+  private int failedProbes;
 
   private EndpointActor(
       ActorContext<Command> context,
@@ -73,10 +105,11 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
       Endpoint endpoint,
       BalanceSettings settings,
       LongSupplier clock,
-      ActorRef<Started> parent) {
+      ActorRef<Report> parent) {
     super(context);
     this.timers = timers;
     this.settings = settings;
+    this.parent = parent;
     this.handle =
         new MeteredEndpoint(
             endpoint,
@@ -91,30 +124,62 @@ public final class EndpointActor extends AbstractBehavior<EndpointActor.Command>
     return newReceiveBuilder()
         .onMessageEquals(Retire.INSTANCE, this::onRetire)
         .onMessage(FailingChanged.class, this::onFailingChanged)
+        .onMessageEquals(PenaltyOver.INSTANCE, this::onPenaltyOver)
+        .onMessage(Reconfigure.class, this::onReconfigure)
         .build();
+  }
+
+  private Behavior<Command> onReconfigure(Reconfigure r) {
+    settings = r.settings();
+    handle.failureThreshold(settings.consecutiveFailures());
+    return this;
   }
 
   private Behavior<Command> onRetire() {
     getContext().getLog().debug("{} retired with {} in flight", handle.endpoint().address(),
         handle.pending());
+    timers.cancel(PenaltyOver.INSTANCE);
     timers.startSingleTimer(DrainTimedOut.INSTANCE, settings.drainTimeout());
     handle.retire(); // may signal Drained at once
     return draining();
   }
 
   private Behavior<Command> onFailingChanged(FailingChanged changed) {
-    // Failure accrual seam: a later issue takes the endpoint out of the published set here and
-    // probes it with backoff. For now the actor only records the state.
-    if (changed.failing() != failing) {
-      failing = changed.failing();
-      if (failing) {
-        getContext().getLog().warn("{}: {} consecutive failures", handle.endpoint().address(),
-            settings.consecutiveFailures());
+    if (changed.failing()) {
+      if (circuit == Circuit.PROBING) {
+        failedProbes++;
+      } else if (circuit == Circuit.OPEN) {
+        return this; // already out
       } else {
-        getContext().getLog().info("{}: recovered", handle.endpoint().address());
+        failedProbes = 0;
       }
+      circuit = Circuit.OPEN;
+      Duration penalty = settings.penalty(failedProbes, ThreadLocalRandom.current().nextDouble());
+      getContext().getLog().warn("{}: {} consecutive failures; out of the balancer for {} ms",
+          handle.endpoint().address(), settings.consecutiveFailures(), penalty.toMillis());
+      report(false);
+      timers.startSingleTimer(PenaltyOver.INSTANCE, penalty);
+    } else if (circuit != Circuit.CLOSED) {
+      getContext().getLog().info("{}: recovered; back in the balancer", handle.endpoint().address());
+      circuit = Circuit.CLOSED;
+      failedProbes = 0;
+      timers.cancel(PenaltyOver.INSTANCE);
+      report(true);
     }
     return this;
+  }
+
+  private Behavior<Command> onPenaltyOver() {
+    if (circuit == Circuit.OPEN) {
+      circuit = Circuit.PROBING;
+      handle.probe();
+      report(true);
+    }
+    return this;
+  }
+
+  private void report(boolean available) {
+    parent.tell(new Availability(handle.endpoint(), getContext().getSelf(), available));
   }
 
   private Behavior<Command> draining() {

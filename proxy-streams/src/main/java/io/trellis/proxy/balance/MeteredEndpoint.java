@@ -23,10 +23,12 @@ final class MeteredEndpoint implements EndpointHandle {
 
   private final Endpoint endpoint;
   private final PeakEwma ewma;
-  private final int failureThreshold;
+  private volatile int failureThreshold;
   private final Signals signals;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicBoolean drainSignalled = new AtomicBoolean();
+  // Set by the owner when it republishes a broken endpoint: the next outcome decides.
+  private final AtomicBoolean probing = new AtomicBoolean();
   private volatile boolean retired;
 
   MeteredEndpoint(Endpoint endpoint, PeakEwma ewma, int failureThreshold, Signals signals) {
@@ -85,11 +87,28 @@ final class MeteredEndpoint implements EndpointHandle {
     }
   }
 
+  /** A new failure-accrual threshold (the service's settings changed). */
+  void failureThreshold(int threshold) {
+    this.failureThreshold = threshold;
+  }
+
+  /**
+   * The owner republished this endpoint after its penalty: the next outcome signals, a failure
+   * that it is still failing, a success that it recovered.
+   */
+  void probe() {
+    probing.set(true);
+  }
+
   private void recordOutcome(boolean failure) {
     if (failure) {
-      if (consecutiveFailures.incrementAndGet() == failureThreshold) {
+      if (consecutiveFailures.incrementAndGet() == failureThreshold
+          | (probing.get() && probing.compareAndSet(true, false))) {
         signals.failingChanged(true);
       }
+    } else if (probing.get() && probing.compareAndSet(true, false)) {
+      consecutiveFailures.set(0);
+      signals.failingChanged(false);
     } else if (consecutiveFailures.get() != 0 // read first: most completions write nothing
         && consecutiveFailures.getAndSet(0) >= failureThreshold) {
       signals.failingChanged(false);

@@ -25,7 +25,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * One service's endpoint publisher. Given the service's endpoint list (from discovery) it diffs it
  * against what it has, spawns an {@link EndpointActor} per new endpoint and retires the removed
  * ones, and publishes an immutable {@link EndpointSet} of the started endpoints, in discovery
- * order, into the service's {@link PublishedDestination}.
+ * order, into the service's {@link PublishedDestination}; an endpoint whose circuit is open (its
+ * actor reported it unavailable) is left out until its actor reports it available again.
  *
  * <p>A removed endpoint leaves the published set before it is told to retire, so new requests stop
  * going there while those in flight finish undisturbed. Added endpoints are published together
@@ -39,14 +40,22 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
 
   public interface Command {}
 
-  /** Make the service's endpoints exactly these (in this order). */
-  public record UpdateEndpoints(List<Endpoint> endpoints) implements Command {
+  /**
+   * Make the service's endpoints exactly these (in this order), with these settings (null: keep
+   * the current ones). Changed failure-accrual settings apply to the live endpoints too.
+   */
+  public record UpdateEndpoints(List<Endpoint> endpoints, BalanceSettings settings)
+      implements Command {
     public UpdateEndpoints {
       endpoints = List.copyOf(endpoints);
     }
+
+    public UpdateEndpoints(List<Endpoint> endpoints) {
+      this(endpoints, null);
+    }
   }
 
-  private record WrappedStarted(EndpointActor.Started started) implements Command {}
+  private record WrappedReport(EndpointActor.Report report) implements Command {}
 
   private record Respawn(Endpoint endpoint) implements Command {}
 
@@ -60,9 +69,9 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
 
   private final TimerScheduler<Command> timers;
   private final PublishedDestination destination;
-  private final BalanceSettings settings;
+  private BalanceSettings settings;
   private final LongSupplier clock;
-  private final ActorRef<EndpointActor.Started> startedAdapter;
+  private final ActorRef<EndpointActor.Report> reportAdapter;
   /** The endpoints discovery wants, in its order. */
   private List<Endpoint> wanted = List.of();
   /** The live actor of each wanted endpoint. */
@@ -71,6 +80,8 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
   private final Set<Endpoint> starting = new HashSet<>();
   /** The handles of the wanted endpoints whose actors have started. */
   private final Map<Endpoint, EndpointHandle> started = new HashMap<>();
+  /** Started endpoints whose circuit is open: left out of the published set. */
+  private final Set<Endpoint> broken = new HashSet<>();
   private long spawned;
 
   private ServiceEndpointsActor(
@@ -84,20 +95,24 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
     this.destination = destination;
     this.settings = settings;
     this.clock = clock;
-    this.startedAdapter = context.messageAdapter(EndpointActor.Started.class, WrappedStarted::new);
+    this.reportAdapter = context.messageAdapter(EndpointActor.Report.class, WrappedReport::new);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(UpdateEndpoints.class, this::onUpdateEndpoints)
-        .onMessage(WrappedStarted.class, w -> onStarted(w.started()))
+        .onMessage(WrappedReport.class, this::onReport)
         .onMessage(Respawn.class, this::onRespawn)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
   }
 
   private Behavior<Command> onUpdateEndpoints(UpdateEndpoints update) {
+    if (update.settings() != null && !update.settings().equals(settings)) {
+      settings = update.settings();
+      actors.values().forEach(a -> a.tell(new EndpointActor.Reconfigure(settings)));
+    }
     List<Endpoint> next = List.copyOf(new LinkedHashSet<>(update.endpoints()));
     if (next.equals(wanted)) {
       return this;
@@ -107,6 +122,7 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
     for (Endpoint endpoint : wanted) {
       if (!keep.contains(endpoint)) {
         started.remove(endpoint);
+        broken.remove(endpoint);
         starting.remove(endpoint);
         timers.cancel(endpoint);
         ActorRef<EndpointActor.Command> actor = actors.remove(endpoint);
@@ -132,6 +148,24 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
     return this;
   }
 
+  private Behavior<Command> onReport(WrappedReport w) {
+    if (w.report() instanceof EndpointActor.Started s) {
+      return onStarted(s);
+    }
+    return onAvailability((EndpointActor.Availability) w.report());
+  }
+
+  private Behavior<Command> onAvailability(EndpointActor.Availability a) {
+    // Only the current actor of a wanted endpoint decides (a retired one may still report).
+    if (a.endpointActor().equals(actors.get(a.endpoint()))) {
+      boolean changed = a.available() ? broken.remove(a.endpoint()) : broken.add(a.endpoint());
+      if (changed) {
+        publish();
+      }
+    }
+    return this;
+  }
+
   private Behavior<Command> onStarted(EndpointActor.Started s) {
     // A late reply from an endpoint removed (or replaced) meanwhile is not published.
     if (s.endpointActor().equals(actors.get(s.endpoint()))) {
@@ -154,6 +188,7 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
         actors.remove(endpoint);
         starting.remove(endpoint);
         started.remove(endpoint);
+        broken.remove(endpoint);
         publish();
         timers.startSingleTimer(endpoint, new Respawn(endpoint), RESPAWN_DELAY);
         break;
@@ -173,18 +208,21 @@ public final class ServiceEndpointsActor extends AbstractBehavior<ServiceEndpoin
     String name = "endpoint-" + (spawned++) + "-"
         + URLEncoder.encode(endpoint.address().toString(), StandardCharsets.UTF_8);
     ActorRef<EndpointActor.Command> actor =
-        getContext().spawn(EndpointActor.create(endpoint, settings, clock, startedAdapter), name);
+        getContext().spawn(EndpointActor.create(endpoint, settings, clock, reportAdapter), name);
     getContext().watch(actor);
     actors.put(endpoint, actor);
     starting.add(endpoint);
   }
 
-  /** Publishes the started endpoints in discovery order, unless that is what is published. */
+  /**
+   * Publishes the started endpoints whose circuit is not open, in discovery order, unless that is
+   * what is published.
+   */
   private void publish() {
     List<EndpointHandle> handles = new ArrayList<>(started.size());
     for (Endpoint endpoint : wanted) {
       EndpointHandle handle = started.get(endpoint);
-      if (handle != null) {
+      if (handle != null && !broken.contains(endpoint)) {
         handles.add(handle);
       }
     }

@@ -27,7 +27,9 @@ public final class ProxyError extends RuntimeException {
     /** The endpoint did not accept the connection within the connect timeout. */
     CONNECT_TIMEOUT,
     /** The connection to the endpoint failed before a response arrived. */
-    ENDPOINT_IO
+    ENDPOINT_IO,
+    /** The request's ServiceProfile route timeout passed before a response (retries included). */
+    ROUTE_TIMEOUT
   }
 
   private final Kind kind;
@@ -71,6 +73,22 @@ public final class ProxyError extends RuntimeException {
         Kind.CONNECT_TIMEOUT,
         "endpoint " + endpoint + ": connect timed out after " + timeout.toMillis() + "ms",
         cause);
+  }
+
+  public static ProxyError routeTimeout(String dst, String route, Duration timeout) {
+    return new ProxyError(
+        Kind.ROUTE_TIMEOUT,
+        "service " + dst + " route " + route + ": no response within the route timeout of "
+            + timeout.toMillis() + "ms",
+        null);
+  }
+
+  /**
+   * Whether the request failed to reach the endpoint or lost its connection: the failures a
+   * retry may answer (a route timeout or the service having no endpoints are not).
+   */
+  public boolean connectionError() {
+    return kind == Kind.CONNECT_REFUSED || kind == Kind.CONNECT_TIMEOUT || kind == Kind.ENDPOINT_IO;
   }
 
   public static ProxyError endpointIo(HostPort endpoint, String detail, Throwable cause) {

@@ -30,6 +30,7 @@ import org.apache.pekko.util.ByteString;
  *   CONNECT_REFUSED  502   UNAVAILABLE (14)
  *   CONNECT_TIMEOUT  504   DEADLINE_EXCEEDED (4)
  *   ENDPOINT_IO      502   UNAVAILABLE (14)
+ *   ROUTE_TIMEOUT    504   DEADLINE_EXCEEDED (4)
  *   anything else    502   UNAVAILABLE (14)   (a bug: no stage should throw it)
  * </pre>
  *
@@ -60,10 +61,11 @@ public final class Rescue implements HttpService {
     } catch (RuntimeException e) {
       response = CompletableFuture.failedFuture(e);
     }
-    return response.exceptionally(failure -> respond(failure, request, exchange));
+    return response.exceptionally(failure -> respond(failure, exchange));
   }
 
-  static HttpResponse respond(Throwable failure, HttpRequest request, Exchange exchange) {
+  /** The response that answers {@code failure} (also for stages that must count it first). */
+  public static HttpResponse respond(Throwable failure, Exchange exchange) {
     Throwable cause = failure;
     while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
@@ -80,7 +82,7 @@ public final class Rescue implements HttpService {
     }
     return switch (kind) {
       case NO_AUTHORITY -> StatusCodes.BAD_REQUEST;
-      case NO_ENDPOINTS, CONNECT_TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
+      case NO_ENDPOINTS, CONNECT_TIMEOUT, ROUTE_TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
       case LOAD_SHED -> StatusCodes.SERVICE_UNAVAILABLE;
       case LOOP, CONNECT_REFUSED, ENDPOINT_IO -> StatusCodes.BAD_GATEWAY;
     };
@@ -92,7 +94,7 @@ public final class Rescue implements HttpService {
     }
     return switch (kind) {
       case NO_AUTHORITY -> 13;
-      case NO_ENDPOINTS, CONNECT_TIMEOUT -> 4;
+      case NO_ENDPOINTS, CONNECT_TIMEOUT, ROUTE_TIMEOUT -> 4;
       case LOOP, LOAD_SHED, CONNECT_REFUSED, ENDPOINT_IO -> 14;
     };
   }

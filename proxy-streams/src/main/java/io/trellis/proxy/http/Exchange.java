@@ -2,6 +2,7 @@ package io.trellis.proxy.http;
 
 import io.trellis.config.Endpoint;
 import io.trellis.config.ServiceRef;
+import io.trellis.proxy.profile.ProfileRoute;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
@@ -9,7 +10,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  * What the stages learn about one request as it goes down the path: routing fills in the service
  * (or the endpoint, for egress and inbound), balancing the endpoint; metrics and error rescue read
  * them back. One per request, confined to the request's own asynchronous chain (each stage writes
- * before it calls the next one), so it needs no synchronization.
+ * before it calls the next one), so it needs no synchronization; only {@link #expired()}, set by
+ * the route timeout's timer, is volatile.
  */
 public final class Exchange {
   private final Direction direction;
@@ -18,6 +20,9 @@ public final class Exchange {
   private final boolean grpc;
   private ServiceRef service;
   private Endpoint endpoint;
+  private ProfileRoute route;
+  // Written by the route timeout's timer thread, read by the retry loop.
+  private volatile boolean expired;
 
   public Exchange(Direction direction, long startNanos, String authority, boolean grpc) {
     this.direction = direction;
@@ -70,5 +75,23 @@ public final class Exchange {
 
   public void endpoint(Endpoint endpoint) {
     this.endpoint = endpoint;
+  }
+
+  /** The ServiceProfile route the request is on; null when it is not for a mesh service. */
+  public ProfileRoute route() {
+    return route;
+  }
+
+  public void route(ProfileRoute route) {
+    this.route = route;
+  }
+
+  /** True once the route timeout answered: no stage may start another attempt. */
+  public boolean expired() {
+    return expired;
+  }
+
+  public void expire() {
+    this.expired = true;
   }
 }

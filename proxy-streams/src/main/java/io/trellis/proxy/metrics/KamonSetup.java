@@ -59,6 +59,11 @@ public final class KamonSetup {
                 + "\" = ["
                 + LATENCY_BUCKETS
                 + "]\n"
+                + "  \""
+                + RouteMetrics.LATENCY
+                + "\" = ["
+                + LATENCY_BUCKETS
+                + "]\n"
                 + "}\n"
                 + "kamon.modules.prometheus-reporter.enabled = yes\n"
                 + "kamon.modules.pushgateway-reporter.enabled = no\n");

@@ -3,23 +3,15 @@ package io.trellis.proxy.metrics;
 import io.trellis.proxy.http.Exchange;
 import io.trellis.proxy.http.HttpService;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.ResponseEntity;
-import org.apache.pekko.http.scaladsl.model.ContentType;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Records Linkerd's HTTP metrics around the rest of the path, so responses the proxy answers itself
  * (502, 504) count too. {@code request_total} and {@code response_latency_ms} are recorded when the
  * response headers arrive (Linkerd's latency is time to first response byte); {@code
  * response_total} when the response body ends, because only then is a gRPC status known (from the
- * trailers). The body is watched by a pass-through stream stage fused into the entity's own stream;
- * it does not buffer or delay it.
+ * trailers). The body is watched by {@link ResponseEnds}; it does not buffer or delay it.
  */
 public final class RecordMetrics implements HttpService {
   private final HttpService next;
@@ -45,72 +37,13 @@ public final class RecordMetrics implements HttpService {
     int status = response.status().intValue();
     route.request();
     route.latency(status, millis);
-
-    ResponseEnd end = new ResponseEnd(route, status, exchange.grpc(), grpcStatus(response));
-    ResponseEntity entity = response.entity();
-    if (entity.isKnownEmpty() || entity instanceof HttpEntity.Strict) {
-      end.ended(null);
-      return response;
-    }
-    return response.withEntity(watched(entity, end));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static ResponseEntity watched(ResponseEntity entity, ResponseEnd end) {
-    var contentType = entity.getContentType();
-    if (entity instanceof HttpEntity.Chunked chunked) {
-      // Chunked keeps its parts (and the last one's trailers) as they are.
-      Source parts = chunked.getChunks().via(new WatchEnd<>(end));
-      return new org.apache.pekko.http.scaladsl.model.HttpEntity.Chunked(
-          (ContentType) contentType, parts.asScala());
-    }
-    Source<ByteString, ?> bytes = entity.getDataBytes().via(new WatchEnd<>(end));
-    if (entity instanceof HttpEntity.Default) {
-      // Keep the Content-Length framing.
-      return HttpEntities.create(contentType, entity.getContentLengthOption().getAsLong(), bytes);
-    }
-    return HttpEntities.createCloseDelimited(contentType, bytes);
-  }
-
-  /** A gRPC status sent in the response headers (a trailers-only response), or null. */
-  private static String grpcStatus(HttpResponse response) {
-    for (HttpHeader h : response.getHeaders()) {
-      if (h.is("grpc-status")) {
-        return h.value();
-      }
-    }
-    return null;
-  }
-
-  /** What {@code response_total} needs to know when a response body ends. */
-  static final class ResponseEnd implements WatchEnd.Listener {
-    private final HttpMetrics.Route route;
-    private final int status;
-    private final boolean grpc;
-    private String grpcStatus;
-
-    ResponseEnd(HttpMetrics.Route route, int status, boolean grpc, String grpcStatus) {
-      this.route = route;
-      this.status = status;
-      this.grpc = grpc;
-      this.grpcStatus = grpcStatus;
-    }
-
-    @Override
-    public void element(Object element) {
-      if (element instanceof HttpEntity.ChunkStreamPart part && part.isLastChunk()) {
-        for (HttpHeader h : part.getTrailerHeaders()) {
-          if (h.is("grpc-status")) {
-            grpcStatus = h.value();
-          }
-        }
-      }
-    }
-
-    @Override
-    public void ended(Throwable failure) {
-      boolean failed = failure != null || status >= 500 || (grpc && !"0".equals(grpcStatus));
-      route.response(status, failed, grpc ? (grpcStatus == null ? "" : grpcStatus) : null);
-    }
+    boolean grpc = exchange.grpc();
+    return ResponseEnds.watch(
+        response,
+        (grpcStatus, failure) ->
+            route.response(
+                status,
+                failure != null || status >= 500 || (grpc && !"0".equals(grpcStatus)),
+                grpc ? (grpcStatus == null ? "" : grpcStatus) : null));
   }
 }

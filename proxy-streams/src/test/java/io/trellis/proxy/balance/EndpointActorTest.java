@@ -25,9 +25,9 @@ class EndpointActorTest {
   private static final Endpoint ENDPOINT = new Endpoint(new HostPort("10.0.0.9", 8080), null, null);
 
   private EndpointActor.Started start(BalanceSettings settings) {
-    TestProbe<EndpointActor.Started> parent = testKit.createTestProbe();
+    TestProbe<EndpointActor.Report> parent = testKit.createTestProbe();
     testKit.spawn(EndpointActor.create(ENDPOINT, settings, System::nanoTime, parent.getRef()));
-    EndpointActor.Started started = parent.receiveMessage();
+    EndpointActor.Started started = (EndpointActor.Started) parent.receiveMessage();
     assertEquals(ENDPOINT, started.endpoint());
     assertEquals(ENDPOINT, started.handle().endpoint());
     return started;

@@ -136,6 +136,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
       }
       controlPlaneBlock = controlPlaneBlock(nodes);
     }
+    writeResources(spec);
     Files.writeString(config, spec.render(block) + controlPlaneBlock, StandardCharsets.UTF_8);
     Files.copy(config, logDir.resolve("mesh.conf"), StandardCopyOption.REPLACE_EXISTING);
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -277,6 +278,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
     MeshSpec next = change.apply(spec);
     String text = next.render(block) + controlPlaneBlock;
     try {
+      writeResources(next);
       if (atomically) {
         Path tmp = dir.resolve("mesh.conf.tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
@@ -289,6 +291,15 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
       throw new UncheckedIOException("editing " + config, e);
     }
     spec = next;
+  }
+
+  /** Writes the spec's YAML resources beside mesh.conf (before mesh.conf names them). */
+  private void writeResources(MeshSpec s) throws IOException {
+    for (Map.Entry<String, String> r : s.resources().entrySet()) {
+      Path file = dir.resolve(r.getKey());
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, r.getValue(), StandardCharsets.UTF_8);
+    }
   }
 
   /** Every proxy's (and control-plane node's) log tail, for assertion messages. */

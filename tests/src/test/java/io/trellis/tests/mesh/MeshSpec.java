@@ -26,14 +26,32 @@ public final class MeshSpec {
 
   private final Map<String, Service> services;
   private final Map<String, Workload> workloads;
+  private final Map<String, String> resources;
 
-  private MeshSpec(Map<String, Service> services, Map<String, Workload> workloads) {
+  private MeshSpec(
+      Map<String, Service> services, Map<String, Workload> workloads, Map<String, String> resources) {
     this.services = services;
     this.workloads = workloads;
+    this.resources = resources;
   }
 
   public static MeshSpec empty() {
-    return new MeshSpec(new LinkedHashMap<>(), new LinkedHashMap<>());
+    return new MeshSpec(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+  }
+
+  /**
+   * A YAML resource (ServiceProfile, TrafficSplit) written beside mesh.conf as {@code file} and
+   * listed in its {@code resources}.
+   */
+  public MeshSpec resource(String file, String yaml) {
+    MeshSpec next = copy();
+    next.resources.put(file, yaml);
+    return next;
+  }
+
+  /** The YAML resources by file name, relative to mesh.conf's directory. */
+  public Map<String, String> resources() {
+    return Map.copyOf(resources);
   }
 
   public MeshSpec service(String name) {
@@ -95,6 +113,9 @@ public final class MeshSpec {
     out.append("# Written by the e2e harness (io.trellis.tests.mesh.MeshSpec).\n");
     out.append("trellis.mesh {\n");
     out.append("  namespace = ").append(NAMESPACE).append('\n');
+    if (!resources.isEmpty()) {
+      out.append("  resources = ").append(quoted(List.copyOf(resources.keySet()))).append('\n');
+    }
     out.append("  services {\n");
     for (Service s : services.values()) {
       out.append("    ").append(s.name()).append(" { port = ").append(s.port());
@@ -126,7 +147,8 @@ public final class MeshSpec {
   }
 
   private MeshSpec copy() {
-    return new MeshSpec(new LinkedHashMap<>(services), new LinkedHashMap<>(workloads));
+    return new MeshSpec(
+        new LinkedHashMap<>(services), new LinkedHashMap<>(workloads), new LinkedHashMap<>(resources));
   }
 
   /** Adds a workload on the next free host number. */
