@@ -6,7 +6,12 @@ import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
 import io.trellis.api.destination.Destination;
 import io.trellis.api.destination.DestinationHandlerFactory;
+import io.trellis.actors.resources.ResourceStore;
+import io.trellis.actors.resources.ResourcesGrpcService;
+import io.trellis.api.resources.Resources;
+import io.trellis.api.resources.ResourcesHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +40,9 @@ import org.apache.pekko.japi.function.Function;
 final class ControlPlaneGuardian {
   private ControlPlaneGuardian() {}
 
+  /** How long an apply or delete waits for a majority of nodes before it answers anyway. */
+  private static final Duration RESOURCE_WRITE_TIMEOUT = Duration.ofSeconds(3);
+
   static Behavior<Void> create(
       ControlPlaneSettings settings,
       MeshUpdates mesh,
@@ -49,7 +57,10 @@ final class ControlPlaneGuardian {
       ctx.spawn(ClusterMembersLog.create(), "cluster-members-log");
 
       ActorRef<MeshHolder.Command> holder = ctx.spawn(MeshHolder.create(mesh.current()), "mesh");
-      mesh.subscribe(m -> holder.tell(new MeshHolder.ApplyMesh(m)));
+      // mesh.conf's mesh reaches the holder through the store, with the applied resources over it.
+      ActorRef<ResourceStore.Command> store = ctx.spawn(ResourceStore.create(
+          mesh.current(), holder, settings.stateDir(), RESOURCE_WRITE_TIMEOUT), "resources");
+      mesh.subscribe(m -> store.tell(new ResourceStore.BaseMesh(m)));
 
       ClusterSharding sharding = ClusterSharding.get(system);
       sharding.init(Entity.of(ServiceDestination.KEY, entity ->
@@ -72,6 +83,9 @@ final class ControlPlaneGuardian {
       // service (tap, identity, resources, metrics) adds its generated handler's partial here.
       List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers = new ArrayList<>();
       handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
+      handlers.add(ResourcesHandlerFactory.partial(
+          new ResourcesGrpcService(system, store, RESOURCE_WRITE_TIMEOUT.multipliedBy(2)),
+          Resources.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))
