@@ -8,6 +8,8 @@ import io.trellis.api.destination.Destination;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.actors.resources.ResourceStore;
 import io.trellis.actors.resources.ResourcesGrpcService;
+import io.trellis.api.controlplane.ControlPlaneStatus;
+import io.trellis.api.controlplane.ControlPlaneStatusHandlerFactory;
 import io.trellis.api.resources.Resources;
 import io.trellis.api.resources.ResourcesHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
@@ -86,6 +88,8 @@ final class ControlPlaneGuardian {
       handlers.add(ResourcesHandlerFactory.partial(
           new ResourcesGrpcService(system, store, RESOURCE_WRITE_TIMEOUT.multipliedBy(2)),
           Resources.name, system));
+      handlers.add(ControlPlaneStatusHandlerFactory.partial(
+          new ControlPlaneStatusService(system, mesh, stats), ControlPlaneStatus.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

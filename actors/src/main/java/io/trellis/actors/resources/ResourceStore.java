@@ -303,7 +303,15 @@ public final class ResourceStore {
         reply.run();
         return;
       }
-      // Timing out on a majority still leaves the write here, and gossip spreads it.
+      // In force here at once (the replicator reports changes only every so often), and on disk
+      // before the answer. Timing out on a majority still leaves the write here; gossip spreads it.
+      Map<String, String> encoded = new HashMap<>();
+      writes.forEach(r -> {
+        entries.put(r.key(), r);
+        encoded.put(r.key(), r.encode());
+      });
+      persist(encoded);
+      publish();
       replicator.askUpdate(
           replyTo -> new Replicator.Update<>(KEY, LWWMap.create(),
               new Replicator.WriteMajority(writeTimeout), replyTo, map -> putAll(map, writes)),
