@@ -11,7 +11,14 @@ import io.trellis.actors.identity.IdentityGrpcService;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.api.identity.Identity;
 import io.trellis.api.identity.IdentityHandlerFactory;
+import io.trellis.actors.resources.ResourceStore;
+import io.trellis.actors.resources.ResourcesGrpcService;
+import io.trellis.api.controlplane.ControlPlaneStatus;
+import io.trellis.api.controlplane.ControlPlaneStatusHandlerFactory;
+import io.trellis.api.resources.Resources;
+import io.trellis.api.resources.ResourcesHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +49,9 @@ import org.apache.pekko.japi.function.Function;
 final class ControlPlaneGuardian {
   private ControlPlaneGuardian() {}
 
+  /** How long an apply or delete waits for a majority of nodes before it answers anyway. */
+  private static final Duration RESOURCE_WRITE_TIMEOUT = Duration.ofSeconds(3);
+
   static Behavior<Void> create(
       ControlPlaneSettings settings,
       MeshUpdates mesh,
@@ -57,7 +67,10 @@ final class ControlPlaneGuardian {
       ctx.spawn(ClusterMembersLog.create(), "cluster-members-log");
 
       ActorRef<MeshHolder.Command> holder = ctx.spawn(MeshHolder.create(mesh.current()), "mesh");
-      mesh.subscribe(m -> holder.tell(new MeshHolder.ApplyMesh(m)));
+      // mesh.conf's mesh reaches the holder through the store, with the applied resources over it.
+      ActorRef<ResourceStore.Command> store = ctx.spawn(ResourceStore.create(
+          mesh.current(), holder, settings.stateDir(), RESOURCE_WRITE_TIMEOUT), "resources");
+      mesh.subscribe(m -> store.tell(new ResourceStore.BaseMesh(m)));
 
       ClusterSharding sharding = ClusterSharding.get(system);
       sharding.init(Entity.of(ServiceDestination.KEY, entity ->
@@ -92,6 +105,11 @@ final class ControlPlaneGuardian {
             Identity.name, system));
       });
       handlers.add(MetricsGrpcService.start(ctx, mesh));
+      handlers.add(ResourcesHandlerFactory.partial(
+          new ResourcesGrpcService(system, store, RESOURCE_WRITE_TIMEOUT.multipliedBy(2)),
+          Resources.name, system));
+      handlers.add(ControlPlaneStatusHandlerFactory.partial(
+          new ControlPlaneStatusService(system, mesh, stats), ControlPlaneStatus.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

@@ -48,9 +48,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the demo app (web, emoji, voting, vote-bot) meshed on this machine:",
-      "a sidecar proxy process per workload on its own 127.0.10.N address, and vote-bot's",
-      "steady traffic with a real failure in it. Ctrl-C stops everything."
+      "Runs the demo app (web, emoji, voting, vote-bot) meshed on this machine: a",
+      "control-plane node (127.0.0.1:8086, where every trellis command looks), a sidecar proxy",
+      "process per workload on its own 127.0.10.N address that gets its mesh from it, and",
+      "vote-bot's steady traffic with a real failure in it. Ctrl-C stops everything."
     })
 final class DemoCommand implements Callable<Integer> {
   static final int FAILED = 1;
@@ -94,6 +95,14 @@ final class DemoCommand implements Callable<Integer> {
       paramLabel = "RPS",
       description = "vote-bot's calls per second (default: ${DEFAULT-VALUE}).")
   double rate;
+
+  @Option(
+      names = "--control-plane-port",
+      defaultValue = "8086",
+      paramLabel = "PORT",
+      description = "The control plane's API port on 127.0.0.1 (default: ${DEFAULT-VALUE}, where"
+          + " trellis commands look without --control-plane).")
+  int controlPlanePort;
 
   @Option(
       names = "--ready-timeout",
@@ -141,9 +150,19 @@ final class DemoCommand implements Callable<Integer> {
       err("trellis demo: " + conf + ": the demo needs workloads " + DemoApps.WORKLOADS + "; missing " + missing);
       return CONFIG_ERROR;
     }
+    if (controlPlanePort < 1 || controlPlanePort > 65535) {
+      err("trellis demo: --control-plane-port must be in 1..65535, got " + controlPlanePort);
+      return CONFIG_ERROR;
+    }
+    HostPort controlPlane = new HostPort(CONTROL_PLANE_HOST, controlPlanePort);
     Path logDir = (logs != null ? logs : home.resolve(".trellis/demo")).toAbsolutePath().normalize();
     Files.createDirectories(logDir);
 
+    if (!bindable(controlPlane)) {
+      err("trellis demo: cannot start the control plane: " + controlPlane + " is already in use"
+          + " (another control plane or demo?). Stop it, or pass --control-plane-port PORT.");
+      return FAILED;
+    }
     List<String> busy = busySockets(mesh);
     if (!busy.isEmpty()) {
       err("trellis demo: cannot start, already in use:");
@@ -168,19 +187,13 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
 
     out().printf("trellis demo: starting the %s demo from %s%n", mesh.namespace(), conf);
-    out().printf("  control plane: none yet; each proxy reads %s itself%n", conf.getFileName());
+    out().printf("  control plane: %s (its log: control-plane.log)%n", controlPlane);
     out().printf("  logs: %s%n", logDir);
     out().flush();
     List<String> javaOpts = words(System.getenv("TRELLIS_JAVA_OPTS"));
     List<String> proxyOpts = ProxyJvmOptions.load();
     try {
-      // startControlPlane() goes here with --control-plane; proxyMeshArgs then points at it.
-      for (String w : DemoApps.WORKLOADS) {
-        List<String> cmd = java(proxyOpts, javaOpts);
-        cmd.addAll(List.of(Main.class.getName(), "proxy", "--workload", w));
-        cmd.addAll(proxyMeshArgs(conf));
-        children.start(w + "-proxy", cmd);
-      }
+      children.start("control-plane", startControlPlane(conf, controlPlane, proxyOpts, javaOpts));
       List<String> apps = java(APPS_JAVA_OPTS, javaOpts);
       apps.addAll(
           List.of(
@@ -189,6 +202,19 @@ final class DemoCommand implements Callable<Integer> {
               "--rate", Double.toString(rate),
               "--parent-pid", Long.toString(ProcessHandle.current().pid())));
       children.start("apps", apps);
+      // The proxies start once the control plane listens, so their first mesh comes from it.
+      String cpNotReady = awaitListening(controlPlane, children, started.plus(deadline));
+      if (cpNotReady != null) {
+        err("trellis demo: " + cpNotReady);
+        children.stopAll(out());
+        return FAILED;
+      }
+      for (String w : DemoApps.WORKLOADS) {
+        List<String> cmd = java(proxyOpts, javaOpts);
+        cmd.addAll(List.of(Main.class.getName(), "proxy", "--workload", w));
+        cmd.addAll(proxyMeshArgs(conf, controlPlane));
+        children.start(w + "-proxy", cmd);
+      }
       children.writePids();
     } catch (IOException | UncheckedIOException e) {
       err("trellis demo: cannot start a process: " + e.getMessage());
@@ -202,7 +228,7 @@ final class DemoCommand implements Callable<Integer> {
       children.stopAll(out());
       return FAILED;
     }
-    printWhatToTry(mesh, logDir, Duration.between(started, Instant.now()));
+    printWhatToTry(mesh, logDir, controlPlane, Duration.between(started, Instant.now()));
 
     // Run until Ctrl-C (the hook stops everything) or until a process dies on its own.
     Children.Child gone = children.anyExit().join();
@@ -224,11 +250,60 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * How the proxies learn the mesh. Today each reads mesh.conf (HOCON mode); with the control
-   * plane they will be pointed at the destination service instead.
+   * How the proxies learn the mesh: their own workload from mesh.conf, everything else (services,
+   * endpoints, profiles, splits, applied resources) from the control plane.
    */
-  private static List<String> proxyMeshArgs(Path conf) {
-    return List.of("--config", conf.toString());
+  private static List<String> proxyMeshArgs(Path conf, HostPort controlPlane) {
+    return List.of("--config", conf.toString(), "--control-plane", controlPlane.toString());
+  }
+
+  private static final String CONTROL_PLANE_HOST = "127.0.0.1";
+
+  /**
+   * The control-plane node's command: a JVM of its own (like a proxy, with the proxies' JVM
+   * options), a cluster of one on a free artery port, its API on {@code api}.
+   */
+  private static List<String> startControlPlane(
+      Path conf, HostPort api, List<String> jvmOpts, List<String> javaOpts) throws IOException {
+    int nodePort;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(CONTROL_PLANE_HOST))) {
+      nodePort = s.getLocalPort();
+    }
+    List<String> cmd = java(jvmOpts, javaOpts);
+    cmd.addAll(List.of(Main.class.getName(), "control-plane", "--config", conf.toString(),
+        "--destination", api.toString(), "--node-port", Integer.toString(nodePort)));
+    return cmd;
+  }
+
+  private static boolean bindable(HostPort hp) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(hp.host(), hp.port()));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Null once something accepts connections on {@code hp}, else why not (a child died, time). */
+  private String awaitListening(HostPort hp, Children children, Instant deadline) {
+    while (true) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new InetSocketAddress(hp.host(), hp.port()), 500);
+        return null;
+      } catch (IOException e) {
+        // not yet
+      }
+      Children.Child dead = children.firstExited();
+      if (dead != null) {
+        return dead.name() + " exited during start (code " + dead.process().exitValue()
+            + "); its log " + dead.log() + " ends:\n  " + String.join("\n  ", children.tail(dead, 15));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        return "the control plane did not listen on " + hp + " in time (log: "
+            + children.dir().resolve("control-plane.log") + ")";
+      }
+      CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS)).join();
+    }
   }
 
   /** The checkout: where the launcher runs from (TRELLIS_HOME), else the working directory. */
@@ -397,7 +472,7 @@ final class DemoCommand implements Callable<Integer> {
     return URI.create("http://" + hp + path);
   }
 
-  private void printWhatToTry(MeshConfig mesh, Path logDir, Duration took) {
+  private void printWhatToTry(MeshConfig mesh, Path logDir, HostPort controlPlane, Duration took) {
     PrintWriter o = out();
     o.printf("%ntrellis demo: ready in %.1f s. Namespace %s:%n%n", took.toMillis() / 1000.0, mesh.namespace());
     o.printf("  %-9s %-12s %-6s %s%n", "WORKLOAD", "ADDRESS", "APP", "PROXY out/in/admin");
@@ -428,7 +503,12 @@ final class DemoCommand implements Callable<Integer> {
     o.printf(
         "    curl -s -H 'Host: %s' 'http://%s/api/vote?choice=:doughnut:'%n", webAuthority, bot.proxy().outbound());
     o.printf("    curl -s http://%s/%n", bot.app());
-    o.println("  Coming with the control plane: ./trellis stat deploy, ./trellis tap deploy/web");
+    String cp = controlPlane.port() == 8086 ? "" : " --control-plane " + controlPlane;
+    o.printf("  The mesh, from the control plane at %s:%n", controlPlane);
+    o.printf("    ./trellis check --proxy%s%n", cp);
+    o.printf("    ./trellis stat deploy -n %s%s%n", mesh.namespace(), cp);
+    o.printf("    ./trellis tap deploy/web -n %s%s%n", mesh.namespace(), cp);
+    o.printf("    ./trellis get sp%s        (./trellis apply -f FILE adds ServiceProfiles and TrafficSplits)%n", cp);
     o.printf("Logs: %s (one file per process). Ctrl-C stops everything.%n", logDir);
     o.flush();
   }

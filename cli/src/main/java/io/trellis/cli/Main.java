@@ -18,7 +18,11 @@ import picocli.CommandLine.Command;
       StatCommand.class,
       EdgesCommand.class,
       RoutesCommand.class,
-      PrometheusConfigCommand.class
+      PrometheusConfigCommand.class,
+      ApplyCommand.class,
+      GetCommand.class,
+      DeleteCommand.class,
+      CheckCommand.class
     })
 public final class Main implements Runnable {
 

@@ -54,10 +54,25 @@ class DemoCommandArgumentsTest {
     Path conf = mesh(net, "web", "emoji", "voting", "vote-bot");
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(net + "13", 4191));
-      Result r = run("demo", "--config", conf.toString(), "--logs", dir.resolve("logs").toString());
+      Result r = run("demo", "--config", conf.toString(), "--logs", dir.resolve("logs").toString(),
+          "--control-plane-port", Integer.toString(ResourceCommandsTest.freePort()));
       assertEquals(1, r.code(), r.err());
       assertTrue(r.err().contains("voting: admin " + net + "13:4191"), r.err());
       assertTrue(r.err().contains("another `trellis demo`"), r.err());
+    }
+  }
+
+  @Test
+  void aControlPlanePortInUseIsNamedWithTheFlag() throws IOException {
+    Path conf = mesh(net(), "web", "emoji", "voting", "vote-bot");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = taken.getLocalPort();
+      Result r = run("demo", "--config", conf.toString(), "--logs", dir.resolve("logs").toString(),
+          "--control-plane-port", Integer.toString(port));
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("127.0.0.1:" + port + " is already in use")
+          && r.err().contains("--control-plane-port PORT"), r.err());
     }
   }
 

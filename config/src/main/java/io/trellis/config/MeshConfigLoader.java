@@ -70,6 +70,30 @@ public final class MeshConfigLoader {
     return build(origin, reader, config, new LinkedHashSet<>());
   }
 
+  /**
+   * Reads ServiceProfiles and TrafficSplits that mesh.conf does not list ({@code trellis apply}):
+   * YAML text, one or more documents, checked against {@code mesh} exactly as listed resources
+   * are. {@code origin} names the text in messages ({@code web-sp.yaml:7: spec.routes[0]...}).
+   */
+  public static List<ResourceDocument> parseResources(String text, Path origin, MeshConfig mesh)
+      throws MeshConfigException {
+    HoconMeshReader.Mesh m =
+        new HoconMeshReader.Mesh(mesh.namespace(), mesh.services(), mesh.workloads(), List.of());
+    return ResourceReader.readText(m, origin, text).documents();
+  }
+
+  /** The documents of the resources {@code file} (a mesh.conf) lists, with their text. */
+  public static List<ResourceDocument> resourceDocuments(Path file) throws MeshConfigException {
+    HoconMeshReader reader = new HoconMeshReader(file);
+    Config config;
+    try {
+      config = ConfigFactory.parseFile(file.toFile(), options(file)).resolve();
+    } catch (ConfigException e) {
+      throw reader.syntax(e);
+    }
+    return ResourceReader.readAll(reader.read(config)).documents();
+  }
+
   private static ConfigParseOptions options(Path file) {
     String name = file.getFileName().toString();
     ConfigSyntax syntax =

@@ -4,11 +4,11 @@ package io.trellis.demo;
  * The little JSON the web API writes: objects of strings and numbers. Hand-written so the demo
  * pulls no JSON library onto the proxy's classpath.
  */
-final class Json {
+public final class Json {
   private Json() {}
 
   /** A JSON string literal. */
-  static String str(String s) {
+  public static String str(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

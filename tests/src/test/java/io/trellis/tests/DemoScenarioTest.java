@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code trellis demo} end to end, as a user runs it: the command in its own JVM starts the
- * proxies and the apps, vote-bot's traffic and its deliberate failure show up in the proxies'
+ * {@code trellis demo} end to end, as a user runs it: the command in its own JVM starts a
+ * control plane, the proxies (meshed through it: {@code trellis check --proxy} passes) and the apps, vote-bot's traffic and its deliberate failure show up in the proxies'
  * metrics within 60 s, and SIGTERM (what Ctrl-C amounts to for the command) leaves no process
  * behind.
  *
@@ -48,6 +48,7 @@ class DemoScenarioTest {
   @Test
   void demoComesUpMeshedShowsTheFailureAndStopsEverything() throws Exception {
     String net = freeBlock();
+    int cpPort = freePort();
     Path conf = copyDemoMesh(net);
     Path out = dir.resolve("demo.out");
     List<String> command =
@@ -60,7 +61,8 @@ class DemoScenarioTest {
             "demo",
             "--config", conf.toString(),
             "--logs", dir.resolve("logs").toString(),
-            "--rate", "5");
+            "--rate", "5",
+            "--control-plane-port", Integer.toString(cpPort));
     Instant started = Instant.now();
     Process demo =
         new ProcessBuilder(command)
@@ -96,8 +98,28 @@ class DemoScenarioTest {
           Files.readString(out).contains("ready in"),
           () -> "the command said it was ready:\n" + read(out));
 
+      // The proxies got their mesh from the demo's control plane, and trellis check says so.
+      String said0 = read(out);
+      assertTrue(said0.contains("control plane: 127.0.0.1:" + cpPort)
+          && said0.contains("./trellis check --proxy --control-plane 127.0.0.1:" + cpPort)
+          && said0.contains("./trellis stat deploy -n emojivoto")
+          && said0.contains("./trellis tap deploy/web -n emojivoto"), said0);
+      List<String> check = new ArrayList<>(command.subList(0, 4));
+      check.addAll(List.of("io.trellis.cli.Main", "check", "--proxy", "--wait", "30s",
+          "--control-plane", "127.0.0.1:" + cpPort));
+      Path checkOut = dir.resolve("check.out");
+      Process checkRun = new ProcessBuilder(check).redirectErrorStream(true)
+          .redirectOutput(checkOut.toFile()).start();
+      assertTrue(checkRun.waitFor(90, TimeUnit.SECONDS), "trellis check ends");
+      String checked = read(checkOut);
+      assertEquals(0, checkRun.exitValue(), checked);
+      assertTrue(checked.contains("√ data plane proxies are ready (4/4)")
+          && checked.contains("√ data plane proxies are subscribed to the control plane (4/4)"),
+          checked);
+
       demo.descendants().forEach(children::add);
-      assertEquals(5, children.size(), () -> "four proxies and the apps: " + children);
+      assertEquals(6, children.size(),
+          () -> "the control plane, four proxies and the apps: " + children);
 
       demo.destroy(); // SIGTERM: the command's shutdown hook stops its children
       assertTrue(demo.waitFor(30, TimeUnit.SECONDS), "the command exits");
@@ -107,6 +129,7 @@ class DemoScenarioTest {
       String said = read(out);
       assertTrue(said.contains("trellis demo: stopped."), said);
       assertTrue(free(web, 4191) && free(web, 8080), "web's sockets are free again");
+      assertTrue(free("127.0.0.1", cpPort), "the control plane's port is free again");
     } finally {
       demo.descendants().forEach(ProcessHandle::destroyForcibly);
       demo.destroyForcibly();
@@ -144,6 +167,12 @@ class DemoScenarioTest {
       }
     }
     throw new IllegalStateException("no free 127.0.Y.0/24 block");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   private static boolean free(String host, int port) {

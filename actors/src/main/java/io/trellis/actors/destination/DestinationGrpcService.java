@@ -76,8 +76,13 @@ public final class DestinationGrpcService implements Destination {
         new ProxyQueue<>(stream.first(), stats, "services of " + in.getContextToken());
     ActorRef<ServiceListStream.Command> actor =
         spawn(ServiceListStream.create(holder, queue), "services");
+    String workload = in.getContextToken().isBlank() ? "(unnamed)" : in.getContextToken();
     return stream.second().via(stopping.flow()).watchTermination((notUsed, done) -> {
-      done.whenComplete((d, e) -> actor.tell(ServiceListStream.StreamEnded.INSTANCE));
+      stats.subscribed(workload);
+      done.whenComplete((d, e) -> {
+        stats.unsubscribed(workload);
+        actor.tell(ServiceListStream.StreamEnded.INSTANCE);
+      });
       return notUsed;
     });
   }

@@ -1,5 +1,8 @@
 package io.trellis.actors.destination;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -9,6 +12,21 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class StreamStats {
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong overflows = new AtomicLong();
+  private final Map<String, Integer> subscribers = new ConcurrentHashMap<>();
+
+  /** A proxy's service-list stream opened; {@code workload} is the name it gave. */
+  void subscribed(String workload) {
+    subscribers.merge(workload, 1, Integer::sum);
+  }
+
+  void unsubscribed(String workload) {
+    subscribers.computeIfPresent(workload, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Open service-list streams by the workload that opened them (its context token). */
+  public Map<String, Integer> subscribers() {
+    return new TreeMap<>(subscribers);
+  }
 
   void opened() {
     opened.incrementAndGet();

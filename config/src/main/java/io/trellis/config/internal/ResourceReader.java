@@ -1,6 +1,7 @@
 package io.trellis.config.internal;
 
 import io.trellis.config.MeshConfigException;
+import io.trellis.config.ResourceDocument;
 import io.trellis.config.ServiceProfile;
 import io.trellis.config.TrafficSplit;
 import java.io.IOException;
@@ -35,7 +36,10 @@ public final class ResourceReader {
    * @param files every path read: listed files, listed directories and the files in them
    */
   public record Resources(
-      List<ServiceProfile> profiles, List<TrafficSplit> splits, List<Path> files) {}
+      List<ServiceProfile> profiles,
+      List<TrafficSplit> splits,
+      List<Path> files,
+      List<ResourceDocument> documents) {}
 
   static final String SERVICE_PROFILE = "ServiceProfile";
   static final String TRAFFIC_SPLIT = "TrafficSplit";
@@ -50,6 +54,8 @@ public final class ResourceReader {
   private final HoconMeshReader.Mesh mesh;
   private final List<ServiceProfile> profiles = new ArrayList<>();
   private final List<TrafficSplit> splits = new ArrayList<>();
+  private final List<ResourceDocument> documents = new ArrayList<>();
+  private String text = "";
   // Which document claimed a service, for "already" messages.
   private final Map<String, String> profileOf = new HashMap<>();
   private final Map<String, String> splitOf = new HashMap<>();
@@ -75,7 +81,17 @@ public final class ResourceReader {
       }
     }
     listed.keySet().stream().filter(p -> !read.contains(p)).forEach(read::add);
-    return new Resources(reader.profiles, reader.splits, read);
+    return new Resources(reader.profiles, reader.splits, read, reader.documents);
+  }
+
+  /**
+   * Reads YAML text that is not listed by mesh.conf ({@code trellis apply}), with the same checks
+   * against the mesh; {@code shown} names it in messages. Two documents for one service fail.
+   */
+  public static Resources readText(HoconMeshReader.Mesh mesh, Path shown, String text) {
+    ResourceReader reader = new ResourceReader(mesh);
+    reader.readDocuments(shown, text);
+    return new Resources(reader.profiles, reader.splits, List.of(), reader.documents);
   }
 
   /** The file itself, or every *.yaml and *.yml directly in a directory, by name. */
@@ -107,6 +123,11 @@ public final class ResourceReader {
       throw new MeshConfigException(
           r.confFile(), r.line(), r.keyPath(), "cannot read " + path + ": " + e.getMessage(), e);
     }
+    readDocuments(file, text);
+  }
+
+  private void readDocuments(Path file, String text) {
+    this.text = text;
     Iterator<Node> documents =
         new Yaml(new SafeConstructor(new LoaderOptions()))
             .composeAll(new StringReader(text))
@@ -174,6 +195,7 @@ public final class ResourceReader {
           "metadata.name",
           SERVICE_PROFILE);
       profiles.add(p);
+      documents.add(document(doc, ResourceDocument.Kind.SERVICE_PROFILE, p.name(), meta, p, null));
     } else {
       TrafficSplit s = new SplitReader(mesh).read(doc, meta, apiVersion);
       claim(
@@ -184,7 +206,23 @@ public final class ResourceReader {
           "spec.service",
           TRAFFIC_SPLIT);
       splits.add(s);
+      documents.add(document(doc, ResourceDocument.Kind.TRAFFIC_SPLIT, s.name(), meta, null, s));
     }
+  }
+
+  private ResourceDocument document(
+      YamlMap doc,
+      ResourceDocument.Kind kind,
+      String name,
+      Metadata meta,
+      ServiceProfile profile,
+      TrafficSplit split) {
+    Node n = doc.node();
+    int start = n.getStartMark().getIndex() - n.getStartMark().getColumn();
+    int end = Math.min(text.length(), n.getEndMark().getIndex());
+    String yaml = text.substring(Math.max(0, start), end).stripTrailing() + "\n";
+    return new ResourceDocument(
+        kind, name, meta.namespace(), profile, split, yaml, doc.file(), YamlMap.line(n));
   }
 
   /** Records that the document at {@code at} owns {@code service}, or fails naming the owner. */
