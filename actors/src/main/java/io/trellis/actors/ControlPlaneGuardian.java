@@ -5,7 +5,10 @@ import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
 import io.trellis.api.destination.Destination;
+import io.trellis.actors.tap.ControlPlaneTap;
 import io.trellis.api.destination.DestinationHandlerFactory;
+import io.trellis.api.tap.Tap;
+import io.trellis.api.tap.TapHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +75,8 @@ final class ControlPlaneGuardian {
       // service (tap, identity, resources, metrics) adds its generated handler's partial here.
       List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers = new ArrayList<>();
       handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
+      handlers.add(
+          TapHandlerFactory.partial(new ControlPlaneTap(system, mesh::current), Tap.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

@@ -1,5 +1,7 @@
 package io.trellis.proxy;
 
+import com.typesafe.config.ConfigFactory;
+import io.trellis.api.tap.TapHandlerFactory;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.WorkloadConfig;
@@ -20,6 +22,11 @@ import io.trellis.proxy.http.Upstreams;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
+import io.trellis.proxy.tap.EventLog;
+import io.trellis.proxy.tap.EventRing;
+import io.trellis.proxy.tap.ProxyTapService;
+import io.trellis.proxy.tap.RecordTap;
+import io.trellis.proxy.tap.TapSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,9 +34,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -47,25 +57,33 @@ import org.apache.pekko.japi.function.Function;
  */
 public final class Sidecar {
   private final List<HttpListener> listeners;
-  private final ServerBinding adminBinding;
+  private final List<ServerBinding> bindings;
+  private final ActorRef<EventLog.Command> eventLog;
   private final List<Upstreams> upstreams;
   private final InetSocketAddress outbound;
   private final InetSocketAddress inbound;
   private final InetSocketAddress admin;
+  private final InetSocketAddress tap;
+
+  private static final AtomicLong EVENT_LOGS = new AtomicLong();
 
   private Sidecar(
       List<HttpListener> listeners,
-      ServerBinding adminBinding,
+      List<ServerBinding> bindings,
+      ActorRef<EventLog.Command> eventLog,
       List<Upstreams> upstreams,
       InetSocketAddress outbound,
       InetSocketAddress inbound,
-      InetSocketAddress admin) {
+      InetSocketAddress admin,
+      InetSocketAddress tap) {
     this.listeners = listeners;
-    this.adminBinding = adminBinding;
+    this.bindings = bindings;
+    this.eventLog = eventLog;
     this.upstreams = upstreams;
     this.outbound = outbound;
     this.inbound = inbound;
     this.admin = admin;
+    this.tap = tap;
   }
 
   /**
@@ -79,6 +97,7 @@ public final class Sidecar {
       Destinations destinations,
       Upstreams upstreams,
       HttpMetrics metrics,
+      EventRing events,
       ProxySettings settings) {
     Duration failFast = settings.outbound().failFastTimeout();
     Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
@@ -94,12 +113,15 @@ public final class Sidecar {
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
+        // req, rsp, end events into the tap event log (never bodies)
+        .push(RecordTap.into(events))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
 
   /** The inbound path: from anyone to this workload's app, in the protocol received. */
-  static HttpService inbound(WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics) {
+  static HttpService inbound(
+      WorkloadConfig workload, Upstreams upstreams, HttpMetrics metrics, EventRing events) {
     // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
     return Forward.to(upstreams)
         // every request goes to the app
@@ -110,13 +132,16 @@ public final class Sidecar {
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
+        // req, rsp, end events into the tap event log (never bodies)
+        .push(RecordTap.into(events))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
 
   /**
-   * Binds the workload's outbound, inbound and admin listeners. Completes when all three are bound;
-   * from then on {@code /ready} answers 200.
+   * Binds the workload's outbound, inbound, admin and tap listeners. Completes when all are bound;
+   * from then on {@code /ready} answers 200. Tap settings come from the system's config ({@code
+   * trellis.proxy.tap}).
    *
    * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
    */
@@ -134,9 +159,18 @@ public final class Sidecar {
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
+    // One event log per proxy, both directions: the path appends, the actor reads.
+    TapSettings tapSettings = TapSettings.fromConfig(system.settings().config());
+    EventRing events = new EventRing(tapSettings.capacity());
+    ActorRef<EventLog.Command> eventLog =
+        system.systemActorOf(
+            EventLog.create(events, tapSettings),
+            "tap-event-log-" + workload.name() + "-" + EVENT_LOGS.incrementAndGet(),
+            Props.empty());
+
     HttpService outbound =
-        outbound(workload, mesh, destinations, outboundClients, metrics, settings);
-    HttpService inbound = inbound(workload, inboundClients, metrics);
+        outbound(workload, mesh, destinations, outboundClients, metrics, events, settings);
+    HttpService inbound = inbound(workload, inboundClients, metrics, events);
     Readiness readiness = new Readiness();
     AdminServer admin = new AdminServer(readiness::ready);
 
@@ -149,7 +183,12 @@ public final class Sidecar {
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
             .toCompletableFuture();
-    return CompletableFuture.allOf(out, in, adm)
+    CompletableFuture<ServerBinding> tap =
+        http.newServerAt(workload.proxy().tap().host(), workload.proxy().tap().port())
+            .withSettings(grpcServer(system))
+            .bind(TapHandlerFactory.create(new ProxyTapService(eventLog, tapSettings), system))
+            .toCompletableFuture();
+    return CompletableFuture.allOf(out, in, adm, tap)
         .whenComplete(
             (ok, failure) -> {
               // A partial start must not leave listeners behind.
@@ -157,6 +196,8 @@ public final class Sidecar {
                 out.thenAccept(HttpListener::unbind);
                 in.thenAccept(HttpListener::unbind);
                 adm.thenAccept(ServerBinding::unbind);
+                tap.thenAccept(ServerBinding::unbind);
+                eventLog.tell(EventLog.Stop.INSTANCE);
                 outboundClients.close();
                 inboundClients.close();
               }
@@ -166,11 +207,13 @@ public final class Sidecar {
               readiness.set();
               return new Sidecar(
                   List.of(out.join(), in.join()),
-                  adm.join(),
+                  List.of(adm.join(), tap.join()),
+                  eventLog,
                   List.of(outboundClients, inboundClients),
                   out.join().localAddress(),
                   in.join().localAddress(),
-                  adm.join().localAddress());
+                  adm.join().localAddress(),
+                  tap.join().localAddress());
             });
   }
 
@@ -183,6 +226,14 @@ public final class Sidecar {
     return HttpListener.bind(
             system, at, settings, request -> service.serve(request, Exchange.of(direction, request)))
         .toCompletableFuture();
+  }
+
+  /** The tap listener serves gRPC: HTTP/2 on, whatever the system's config says. */
+  private static ServerSettings grpcServer(ActorSystem<?> system) {
+    return ServerSettings.create(
+        ConfigFactory.parseString(
+                "pekko.http.server { enable-http2 = on, preview.enable-http2 = on }")
+            .withFallback(system.settings().config()));
   }
 
   /** Names the handler type: {@code ServerBuilder.bind} is overloaded for lambdas. */
@@ -203,15 +254,20 @@ public final class Sidecar {
     return admin;
   }
 
+  public InetSocketAddress tapAddress() {
+    return tap;
+  }
+
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     List<CompletableFuture<?>> terminated = new ArrayList<>();
     listeners.forEach(l -> terminated.add(l.terminate(deadline).toCompletableFuture()));
-    terminated.add(adminBinding.terminate(deadline).toCompletableFuture());
+    bindings.forEach(b -> terminated.add(b.terminate(deadline).toCompletableFuture()));
     return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
               upstreams.forEach(Upstreams::close);
+              eventLog.tell(EventLog.Stop.INSTANCE);
               return Done.getInstance();
             });
   }

@@ -1,17 +1,13 @@
 package io.trellis.proxy.metrics;
 
 import io.trellis.proxy.http.Exchange;
+import io.trellis.proxy.http.GrpcStatus;
 import io.trellis.proxy.http.HttpService;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
-import org.apache.pekko.http.scaladsl.model.ContentType;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Records Linkerd's HTTP metrics around the rest of the path, so responses the proxy answers itself
@@ -46,40 +42,13 @@ public final class RecordMetrics implements HttpService {
     route.request();
     route.latency(status, millis);
 
-    ResponseEnd end = new ResponseEnd(route, status, exchange.grpc(), grpcStatus(response));
+    ResponseEnd end = new ResponseEnd(route, status, exchange.grpc(), GrpcStatus.in(response.getHeaders()));
     ResponseEntity entity = response.entity();
     if (entity.isKnownEmpty() || entity instanceof HttpEntity.Strict) {
       end.ended(null);
       return response;
     }
-    return response.withEntity(watched(entity, end));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static ResponseEntity watched(ResponseEntity entity, ResponseEnd end) {
-    var contentType = entity.getContentType();
-    if (entity instanceof HttpEntity.Chunked chunked) {
-      // Chunked keeps its parts (and the last one's trailers) as they are.
-      Source parts = chunked.getChunks().via(new WatchEnd<>(end));
-      return new org.apache.pekko.http.scaladsl.model.HttpEntity.Chunked(
-          (ContentType) contentType, parts.asScala());
-    }
-    Source<ByteString, ?> bytes = entity.getDataBytes().via(new WatchEnd<>(end));
-    if (entity instanceof HttpEntity.Default) {
-      // Keep the Content-Length framing.
-      return HttpEntities.create(contentType, entity.getContentLengthOption().getAsLong(), bytes);
-    }
-    return HttpEntities.createCloseDelimited(contentType, bytes);
-  }
-
-  /** A gRPC status sent in the response headers (a trailers-only response), or null. */
-  private static String grpcStatus(HttpResponse response) {
-    for (HttpHeader h : response.getHeaders()) {
-      if (h.is("grpc-status")) {
-        return h.value();
-      }
-    }
-    return null;
+    return response.withEntity(WatchEnd.entity(entity, end));
   }
 
   /** What {@code response_total} needs to know when a response body ends. */
@@ -99,10 +68,9 @@ public final class RecordMetrics implements HttpService {
     @Override
     public void element(Object element) {
       if (element instanceof HttpEntity.ChunkStreamPart part && part.isLastChunk()) {
-        for (HttpHeader h : part.getTrailerHeaders()) {
-          if (h.is("grpc-status")) {
-            grpcStatus = h.value();
-          }
+        String trailer = GrpcStatus.in(part.getTrailerHeaders());
+        if (trailer != null) {
+          grpcStatus = trailer;
         }
       }
     }
