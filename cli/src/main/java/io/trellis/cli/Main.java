@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "trellis 0.1.0",
     description = "A service mesh on Apache Pekko, Linkerd-compatible.",
-    subcommands = {ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class})
+    subcommands = {
+      ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class, TapCommand.class,
+      TopCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

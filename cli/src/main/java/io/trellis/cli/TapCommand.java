@@ -1,0 +1,77 @@
+package io.trellis.cli;
+
+import io.trellis.api.tap.TapRequest;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code trellis tap}: a resource's requests, live (and first from history with --since). */
+@Command(
+    name = "tap",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Streams the requests of a resource's proxies as they happen: req, rsp and end events",
+      "(never bodies), through the control plane. --since first replays the proxies' recorded",
+      "history (lines end with replay=true), then goes live. Lossy under load: a tap that falls",
+      "behind gets a count of dropped events on stderr. Ctrl-C ends it."
+    })
+final class TapCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin TapOptions options;
+
+  @Option(
+      names = "--since",
+      paramLabel = "DURATION",
+      description = "First replay what the proxies recorded this long ago and since (5m, 30s).")
+  String since;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long (default: until Ctrl-C).")
+  String duration;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "wide (adds src_res and dst_res) or json (one object per event).")
+  String output = "";
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    TapRequest request;
+    Duration stopAfter;
+    try {
+      if (!output.isEmpty() && !output.equals("wide") && !output.equals("json")) {
+        throw new IllegalArgumentException("-o " + output + ": wide or json");
+      }
+      request = options.request(TapOptions.duration(since, "--since"));
+      stopAfter = TapOptions.duration(duration, "--duration");
+      options.controlPlane();
+    } catch (IllegalArgumentException e) {
+      err.println("trellis tap: " + e.getMessage());
+      err.flush();
+      return TapStream.USAGE;
+    }
+    boolean wide = output.equals("wide");
+    boolean json = output.equals("json");
+    return TapStream.run(
+        "tap",
+        options.controlPlane(),
+        request,
+        stopAfter,
+        e -> {
+          out.println(json ? TapLines.json(e) : TapLines.text(e, wide));
+          out.flush();
+        },
+        err);
+  }
+}
