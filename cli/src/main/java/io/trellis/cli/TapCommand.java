@@ -38,6 +38,12 @@ final class TapCommand implements Callable<Integer> {
   String duration;
 
   @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "Stop after N events (default: no limit).")
+  long limit;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       description = "wide (adds src_res and dst_res) or json (one object per event).")
@@ -53,7 +59,10 @@ final class TapCommand implements Callable<Integer> {
       if (!output.isEmpty() && !output.equals("wide") && !output.equals("json")) {
         throw new IllegalArgumentException("-o " + output + ": wide or json");
       }
-      request = options.request(TapOptions.duration(since, "--since"));
+      if (limit < 0) {
+        throw new IllegalArgumentException("--limit " + limit + ": must be 0 or more");
+      }
+      request = options.request(TapOptions.duration(since, "--since")).toBuilder().setLimit(limit).build();
       stopAfter = TapOptions.duration(duration, "--duration");
       options.controlPlane();
     } catch (IllegalArgumentException e) {
