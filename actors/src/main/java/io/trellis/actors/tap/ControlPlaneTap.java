@@ -103,8 +103,12 @@ public final class ControlPlaneTap implements Tap {
 
   /** Outbound events whose destination is the resource. */
   private static Predicate<TapEvent> to(Resource resource, MeshConfig mesh) {
-    List<String> names =
-        resource.workloads(mesh).stream().map(w -> "deploy/" + w.name()).toList();
+    List<String> names;
+    try {
+      names = resource.workloads(mesh).stream().map(w -> "deploy/" + w.name()).toList();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--to " + e.getMessage(), e);
+    }
     return e -> e.getProxyDirection().equals("out") && names.contains(e.getDstResource());
   }
 
