@@ -26,18 +26,6 @@ final class TapCommand implements Callable<Integer> {
   @Mixin TapOptions options;
 
   @Option(
-      names = "--since",
-      paramLabel = "DURATION",
-      description = "First replay what the proxies recorded this long ago and since (5m, 30s).")
-  String since;
-
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "Stop after this long (default: until Ctrl-C).")
-  String duration;
-
-  @Option(
       names = "--limit",
       paramLabel = "N",
       description = "Stop after N events (default: no limit).")
@@ -62,8 +50,8 @@ final class TapCommand implements Callable<Integer> {
       if (limit < 0) {
         throw new IllegalArgumentException("--limit " + limit + ": must be 0 or more");
       }
-      request = options.request(TapOptions.duration(since, "--since")).toBuilder().setLimit(limit).build();
-      stopAfter = TapOptions.duration(duration, "--duration");
+      request = options.request().toBuilder().setLimit(limit).build();
+      stopAfter = options.duration();
       options.controlPlane();
     } catch (IllegalArgumentException e) {
       err.println("trellis tap: " + e.getMessage());

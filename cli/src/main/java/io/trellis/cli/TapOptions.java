@@ -41,6 +41,20 @@ final class TapOptions {
   double maxRps = 100;
 
   @Option(
+      names = "--since",
+      paramLabel = "DURATION",
+      description = "First replay what the proxies recorded this long ago and since (5m, 30s); "
+          + "replayed tap lines end with replay=true.")
+  String since;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long (30s, 5m). tap: until Ctrl-C by default; top: on a "
+          + "terminal until Ctrl-C, else 10s.")
+  String duration;
+
+  @Option(
       names = "--control-plane",
       paramLabel = "HOST:PORT",
       description = "The control plane's API (default ${DEFAULT-VALUE}).")
@@ -54,7 +68,13 @@ final class TapOptions {
     }
   }
 
-  TapRequest request(Duration since) {
+  /** --duration, or null when not given. */
+  Duration duration() {
+    return duration(duration, "--duration");
+  }
+
+  TapRequest request() {
+    Duration since = duration(this.since, "--since");
     if (maxRps < 0) {
       throw new IllegalArgumentException("--max-rps " + maxRps + ": must be 0 or more");
     }

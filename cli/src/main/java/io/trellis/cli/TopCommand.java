@@ -29,18 +29,6 @@ final class TopCommand implements Callable<Integer> {
   @Mixin TapOptions options;
 
   @Option(
-      names = "--since",
-      paramLabel = "DURATION",
-      description = "Also count what the proxies recorded this long ago and since (5m, 30s).")
-  String since;
-
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "How long to collect: on a terminal, until Ctrl-C by default; else 10s.")
-  String duration;
-
-  @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       description = "json: one JSON array of rows at the end instead of the table.")
@@ -59,8 +47,8 @@ final class TopCommand implements Callable<Integer> {
       if (!output.isEmpty() && !output.equals("json")) {
         throw new IllegalArgumentException("-o " + output + ": only json");
       }
-      request = options.request(TapOptions.duration(since, "--since"));
-      stopAfter = TapOptions.duration(duration, "--duration");
+      request = options.request();
+      stopAfter = options.duration();
       options.controlPlane();
     } catch (IllegalArgumentException e) {
       err.println("trellis top: " + e.getMessage());
