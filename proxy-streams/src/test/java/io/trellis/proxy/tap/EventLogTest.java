@@ -120,7 +120,8 @@ class EventLogTest {
     EventLog.Observed notice = slow.expectNext(WAIT);
     assertInstanceOf(EventLog.Observed.Dropped.class, notice);
     assertEquals(30, ((EventLog.Observed.Dropped) notice).count());
-    assertEquals("/after", events(slow, 3).get(0).record().path());
+    // its req follows (its rsp and end may find the 3-slot queue still full: lossy by design)
+    assertEquals("/after", events(slow, 1).get(0).record().path());
     slow.cancel();
     fast.cancel();
   }
