@@ -14,7 +14,7 @@ import subprocess
 from datetime import datetime, timezone
 
 PCTS = ["p50", "p90", "p99", "p999", "max"]
-PROXIED = ["trellis-2hop", "trellis-2hop-mtls", "haproxy-2hop", "nginx-2hop"]
+PROXIED = ["trellis-2hop", "trellis-2hop-mtls", "haproxy-2hop", "nginx-2hop", "pekko-tcp-2hop", "nio-tcp-2hop"]
 
 
 def read(path):

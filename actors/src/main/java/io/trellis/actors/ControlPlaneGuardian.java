@@ -5,13 +5,18 @@ import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
 import io.trellis.api.destination.Destination;
+import io.trellis.actors.identity.IdentityAuthority;
+import io.trellis.actors.identity.IdentityGrpcService;
 import io.trellis.actors.tap.ControlPlaneTap;
 import io.trellis.api.destination.DestinationHandlerFactory;
+import io.trellis.api.identity.Identity;
+import io.trellis.api.identity.IdentityHandlerFactory;
 import io.trellis.api.tap.Tap;
 import io.trellis.api.tap.TapHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -19,6 +24,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -33,7 +39,7 @@ import org.apache.pekko.japi.function.Function;
 
 /**
  * A control-plane node's guardian: wires this node's mesh holder, the sharded service entities
- * and the destination gRPC server, and nothing else.
+ * and the gRPC server (destination, and identity when the node has a CA), and nothing else.
  */
 final class ControlPlaneGuardian {
   private ControlPlaneGuardian() {}
@@ -41,6 +47,7 @@ final class ControlPlaneGuardian {
   static Behavior<Void> create(
       ControlPlaneSettings settings,
       MeshUpdates mesh,
+      Optional<IdentityAuthority> identity,
       StreamStats stats,
       CompletableFuture<ServerBinding> bound) {
     return Behaviors.setup(ctx -> {
@@ -77,6 +84,17 @@ final class ControlPlaneGuardian {
       handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
       handlers.add(
           TapHandlerFactory.partial(new ControlPlaneTap(system, mesh::current), Tap.name, system));
+      identity.ifPresent(authority -> {
+        // Tokens follow mesh.conf; the issuer follows its files (rotate-issuer, any node).
+        mesh.subscribe(authority::applyMesh);
+        system.scheduler().scheduleWithFixedDelay(settings.meshPollInterval(),
+            settings.meshPollInterval(), authority::reloadIssuerIfChanged,
+            system.executionContext());
+        handlers.add(IdentityHandlerFactory.partial(
+            new IdentityGrpcService(authority.signer(),
+                system.dispatchers().lookup(DispatcherSelector.blocking())),
+            Identity.name, system));
+      });
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

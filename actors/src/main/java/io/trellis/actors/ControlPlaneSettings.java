@@ -93,6 +93,12 @@ public record ControlPlaneSettings(
         stateDir);
   }
 
+  public ControlPlaneSettings withMeshPollInterval(Duration meshPollInterval) {
+    return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
+        idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,
+        stateDir);
+  }
+
   public ControlPlaneSettings withStateDir(Path stateDir) {
     return new ControlPlaneSettings(destination, node, seedNodes, streamBuffer, subscribeRetry,
         idlePassivation, identity, meshPollInterval, downingStableAfter, shutdownDeadline,

@@ -7,8 +7,11 @@ import io.trellis.actors.ControlPlaneSettings;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfigLoader;
 import io.trellis.discovery.HoconMeshSource;
+import io.trellis.identity.IdentitySettings;
+import io.trellis.identity.ca.CaLoadException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,8 +28,10 @@ import picocli.CommandLine.Spec;
     name = "control-plane",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a control-plane node in the foreground: the destination API (gRPC, default",
-      "127.0.0.1:8086) for proxies, from mesh.conf (watched for edits). Several nodes form a",
+      "Runs a control-plane node in the foreground: the destination and identity APIs (gRPC,",
+      "default 127.0.0.1:8086) for proxies, from mesh.conf (watched for edits). The CA and the",
+      "workload tokens live in the state directory (.trellis beside mesh.conf; created with a",
+      "new CA on first start). Several nodes, sharing one state directory, form a",
       "Pekko Cluster (seed nodes) and share the services between them; any node serves any",
       "service. Settings: the trellis.control-plane block of mesh.conf; options override it."
     })
@@ -67,8 +72,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
       return CONFIG_ERROR;
     }
     ControlPlaneSettings settings;
+    IdentitySettings identity;
     try {
       settings = settings();
+      identity = IdentitySettings.fromConfig(
+          ConfigFactory.parseFile(config.toFile()).withFallback(ConfigFactory.load()).resolve());
     } catch (ConfigException | IllegalArgumentException e) {
       err("trellis control-plane: " + config + ": " + e.getMessage());
       return CONFIG_ERROR;
@@ -82,20 +90,25 @@ final class ControlPlaneCommand implements Callable<Integer> {
     }
     ControlPlane node;
     try {
-      node = ControlPlane.start(settings, mesh).toCompletableFuture().join();
+      node = ControlPlane.start(ControlPlane.SYSTEM_NAME, settings, mesh, identity, Clock.systemUTC())
+          .toCompletableFuture().join();
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       err("trellis control-plane: " + cause.getMessage());
       mesh.close();
-      return START_ERROR;
+      // A CA in the state directory that does not load is a configuration error: the message
+      // names the file and why.
+      return cause.getCause() instanceof CaLoadException ? CONFIG_ERROR : START_ERROR;
     }
     log.info(
-        "control plane ready: destination API on {}:{}, cluster node {}, seeds {}, {} services",
+        "control plane ready: destination API on {}:{}, cluster node {}, seeds {}, {} services,"
+            + " identity API on the same port (state directory {})",
         node.destinationAddress().getHostString(),
         node.destinationAddress().getPort(),
         settings.node(),
         settings.seedNodes().isEmpty() ? "[this node]" : settings.seedNodes(),
-        mesh.current().services().size());
+        mesh.current().services().size(),
+        settings.stateDir());
 
     // Ctrl-C: coordinated shutdown ends the streams (proxies move to other nodes), leaves the
     // cluster (entities hand over) and stops.

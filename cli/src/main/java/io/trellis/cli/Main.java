@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     version = "trellis 0.1.0",
     description = "A service mesh on Apache Pekko, Linkerd-compatible.",
     subcommands = {
-      ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class, TapCommand.class,
+      ProxyCommand.class,
+      ControlPlaneCommand.class,
+      DemoCommand.class,
+      ProfileCommand.class,
+      IdentityCommand.class,
+      TapCommand.class,
       TopCommand.class
     })
 public final class Main implements Runnable {

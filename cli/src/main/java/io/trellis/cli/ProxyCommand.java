@@ -1,7 +1,9 @@
 package io.trellis.cli;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.trellis.actors.ControlPlaneSettings;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.MeshConfigLoader;
@@ -9,10 +11,16 @@ import io.trellis.config.WorkloadConfig;
 import io.trellis.discovery.HoconMeshSource;
 import io.trellis.discovery.MeshUpdates;
 import io.trellis.discovery.destination.DestinationApiSource;
+import io.trellis.identity.IdentityName;
+import io.trellis.identity.IdentitySettings;
+import io.trellis.identity.ca.CaStore;
+import io.trellis.identity.token.WorkloadTokens;
 import io.trellis.proxy.ProxySettings;
 import io.trellis.proxy.Sidecar;
 import io.trellis.proxy.balance.ActorDestinations;
 import io.trellis.proxy.balance.BalanceSettings;
+import io.trellis.proxy.identity.ProxyIdentity;
+import io.trellis.proxy.identity.ProxyIdentitySettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +47,9 @@ import picocli.CommandLine.Spec;
       "Runs the sidecar proxy of one workload of mesh.conf in the foreground:",
       "outbound, inbound and admin listeners on the workload's proxy ports.",
       "Edits to mesh.conf apply while it runs. With --control-plane, mesh.conf only",
-      "defines this workload; services, endpoints and profiles come from the control plane."
+      "defines this workload; services, endpoints and profiles come from the control plane.",
+      "With a control plane the proxy gets its certificate from the control plane's identity",
+      "service, with the workload's token from the state directory (see --identity)."
     })
 final class ProxyCommand implements Callable<Integer> {
   static final int CONFIG_ERROR = 2;
@@ -78,6 +88,32 @@ final class ProxyCommand implements Callable<Integer> {
           "How long to wait for the control plane's first answer before serving without it"
               + " (default: ${DEFAULT-VALUE}).")
   String controlPlaneWait;
+
+  /** {@code --identity}: auto is on with a control plane, off in HOCON mode without a CA. */
+  enum IdentityMode { auto, on, off }
+
+  @Option(
+      names = "--identity",
+      defaultValue = "auto",
+      paramLabel = "auto|on|off",
+      description =
+          "The proxy's certificate from the control plane's identity service (default"
+              + " ${DEFAULT-VALUE}: on with --control-plane, or when the state directory beside"
+              + " mesh.conf holds a CA; off otherwise; trellis.proxy.identity.enabled = off"
+              + " turns auto off). While on, /ready waits for the first certificate.")
+  IdentityMode identity;
+
+  @Option(
+      names = "--identity-token-file",
+      paramLabel = "FILE",
+      description = "The workload's token (default: <state-dir>/tokens/<workload>.token).")
+  Path identityTokenFile;
+
+  @Option(
+      names = "--identity-trust-anchors",
+      paramLabel = "FILE",
+      description = "The trust bundle, PEM (default: <state-dir>/ca/bundle.crt).")
+  Path identityTrustAnchors;
 
   @Override
   public Integer call() throws Exception {
@@ -120,6 +156,14 @@ final class ProxyCommand implements Callable<Integer> {
 
     Config settings = ConfigFactory.load();
     ProxySettings proxySettings = ProxySettings.fromConfig(settings);
+    ProxyIdentity proxyIdentity;
+    try {
+      proxyIdentity = identity(settings, current, self, controlPlanes);
+    } catch (ConfigException | IllegalArgumentException e) {
+      err("trellis proxy: " + config + ": " + e.getMessage());
+      local.close();
+      return CONFIG_ERROR;
+    }
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
     MeshUpdates mesh = local;
@@ -149,7 +193,8 @@ final class ProxyCommand implements Callable<Integer> {
     Sidecar sidecar;
     try {
       sidecar =
-          Sidecar.start(system, self, discovery::current, destinations, proxySettings)
+          Sidecar.start(
+                  system, self, discovery::current, destinations, proxySettings, proxyIdentity)
               .toCompletableFuture()
               .join();
     } catch (CompletionException e) {
@@ -160,12 +205,13 @@ final class ProxyCommand implements Callable<Integer> {
       return START_ERROR;
     }
     log.info(
-        "proxy for workload {} ready: outbound {}, inbound {}, admin {}, app {}",
+        "proxy for workload {} ready: outbound {}, inbound {}, admin {}, app {}, {}",
         workload,
         hostPort(sidecar.outboundAddress()),
         hostPort(sidecar.inboundAddress()),
         hostPort(sidecar.adminAddress()),
-        self.app());
+        self.app(),
+        proxyIdentity);
 
     HoconMeshSource finalLocal = local;
     DestinationApiSource finalRemote = remote;
@@ -181,6 +227,51 @@ final class ProxyCommand implements Callable<Integer> {
                 "trellis-shutdown"));
     system.getWhenTerminated().toCompletableFuture().join();
     return 0;
+  }
+
+  /**
+   * The proxy's identity. Its name is the workload's service account in the mesh's namespace,
+   * spelled with {@code trellis.control-plane.identity} of mesh.conf; the token and trust bundle
+   * come from the state directory beside mesh.conf (as the control plane writes them) unless
+   * overridden; the identity service is the control plane: {@code --control-plane}, else
+   * {@code trellis.control-plane.destination} of mesh.conf.
+   */
+  private ProxyIdentity identity(
+      Config settings, MeshConfig mesh, WorkloadConfig self, List<HostPort> controlPlanes) {
+    Config file = ConfigFactory.parseFile(config.toFile());
+    ControlPlaneSettings cp = ControlPlaneSettings.fromConfig(file).withStateDirBeside(config);
+    Path stateDir = cp.stateDir();
+    boolean enabled =
+        switch (identity) {
+          case on -> true;
+          case off -> false;
+          case auto ->
+              ProxyIdentitySettings.enabled(settings)
+                  && (!controlPlanes.isEmpty()
+                      || identityTokenFile != null
+                      || Files.isDirectory(CaStore.directory(stateDir)));
+        };
+    if (!enabled) {
+      return ProxyIdentity.disabled(
+          identity == IdentityMode.off || !ProxyIdentitySettings.enabled(settings)
+              ? "disabled"
+              : "no control plane (HOCON mode without a CA in " + stateDir + ")");
+    }
+    IdentitySettings names =
+        IdentitySettings.fromConfig(file.withFallback(settings).resolve())
+            .withDomain(cp.identity().controlNamespace(), cp.identity().trustDomain());
+    IdentityName name = names.identityOf(self.serviceAccount(), mesh.namespace());
+    return ProxyIdentity.of(
+        ProxyIdentitySettings.fromConfig(
+            settings,
+            name,
+            identityTokenFile != null
+                ? identityTokenFile
+                : WorkloadTokens.file(stateDir, workload),
+            identityTrustAnchors != null
+                ? identityTrustAnchors
+                : CaStore.directory(stateDir).resolve(CaStore.BUNDLE_CRT),
+            controlPlanes.isEmpty() ? List.of(cp.destination()) : controlPlanes));
   }
 
   private static void closeSources(HoconMeshSource local, DestinationApiSource remote) {

@@ -46,4 +46,24 @@ class ControlPlaneCommandArgumentsTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("trellis.control-plane.destination"), r.err());
   }
+
+  @Test
+  void anIncompleteCaInTheStateDirectoryNamesTheFiles() throws IOException {
+    Path conf = dir.resolve("mesh.conf");
+    Files.writeString(conf, """
+        trellis.mesh { namespace = demo }
+        trellis.control-plane { destination = "127.0.0.1:%d", node = "127.0.0.1:%d" }
+        """.formatted(freePort(), freePort()));
+    Files.createDirectories(dir.resolve(".trellis/ca"));
+    Files.writeString(dir.resolve(".trellis/ca/anchor.crt"), "not a certificate\n");
+    var r = run("control-plane", "--config", conf.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(".trellis/ca") && r.err().contains("issuer.key"), r.err());
+  }
+
+  private static int freePort() throws IOException {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
 }

@@ -22,6 +22,15 @@ public record IdentitySettings(CaSettings ca, IssuanceSettings issuance, Renewal
     return fromConfig(ConfigFactory.defaultReference(IdentitySettings.class.getClassLoader()));
   }
 
+  /**
+   * The same settings for another trust domain and control namespace (the control plane's
+   * {@code trellis.control-plane.identity} block names both, for the identities it announces).
+   */
+  public IdentitySettings withDomain(String controlNamespace, String trustDomain) {
+    return new IdentitySettings(new CaSettings(trustDomain, controlNamespace, ca.anchorLifetime(),
+        ca.issuerLifetime(), ca.clockSkew()), issuance, renewal);
+  }
+
   /** The identity name of a workload's service account in a namespace of this mesh. */
   public IdentityName identityOf(String serviceAccount, String namespace) {
     return new IdentityName(serviceAccount, namespace, ca.controlNamespace(), ca.trustDomain());

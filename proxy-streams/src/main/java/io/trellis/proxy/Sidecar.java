@@ -19,6 +19,7 @@ import io.trellis.proxy.http.HttpService;
 import io.trellis.proxy.http.PekkoHttpSettings;
 import io.trellis.proxy.http.Route;
 import io.trellis.proxy.http.Upstreams;
+import io.trellis.proxy.identity.ProxyIdentity;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.KamonSetup;
 import io.trellis.proxy.metrics.RecordMetrics;
@@ -66,6 +67,7 @@ public final class Sidecar {
   private final InetSocketAddress tap;
 
   private static final AtomicLong EVENT_LOGS = new AtomicLong();
+  private final ProxyIdentity identity;
 
   private Sidecar(
       List<HttpListener> listeners,
@@ -75,7 +77,8 @@ public final class Sidecar {
       InetSocketAddress outbound,
       InetSocketAddress inbound,
       InetSocketAddress admin,
-      InetSocketAddress tap) {
+      InetSocketAddress tap,
+      ProxyIdentity identity) {
     this.listeners = listeners;
     this.bindings = bindings;
     this.eventLog = eventLog;
@@ -84,6 +87,7 @@ public final class Sidecar {
     this.inbound = inbound;
     this.admin = admin;
     this.tap = tap;
+    this.identity = identity;
   }
 
   /**
@@ -139,11 +143,8 @@ public final class Sidecar {
   }
 
   /**
-   * Binds the workload's outbound, inbound, admin and tap listeners. Completes when all are bound;
-   * from then on {@code /ready} answers 200. Tap settings come from the system's config ({@code
-   * trellis.proxy.tap}).
-   *
-   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
+   * As {@link #start(ActorSystem, WorkloadConfig, Supplier, Destinations, ProxySettings,
+   * ProxyIdentity)} without identity (plain connections; {@code /ready} once bound).
    */
   public static CompletionStage<Sidecar> start(
       ActorSystem<?> system,
@@ -151,7 +152,30 @@ public final class Sidecar {
       Supplier<MeshConfig> mesh,
       Destinations destinations,
       ProxySettings settings) {
+    return start(system, workload, mesh, destinations, settings,
+        ProxyIdentity.disabled("disabled"));
+  }
+
+  /**
+   * Binds the workload's outbound, inbound, admin and tap listeners and starts getting the proxy's
+   * certificate (tap settings: {@code trellis.proxy.tap} in the system's config). Completes when all
+   * are bound; {@code /ready} answers 200 from then on once
+   * the identity has its first certificate (at once without identity). {@code /live} is 200
+   * throughout.
+   *
+   * @param mesh the current mesh snapshot, read per request (e.g. {@code MeshUpdates::current})
+   * @param identity the proxy's identity; its live credentials are {@link #identity()}
+   */
+  public static CompletionStage<Sidecar> start(
+      ActorSystem<?> system,
+      WorkloadConfig workload,
+      Supplier<MeshConfig> mesh,
+      Destinations destinations,
+      ProxySettings settings,
+      ProxyIdentity identity) {
     KamonSetup.start(settings.metricsTickInterval());
+    // the certificate: a key in memory, a CSR to the identity service, renewed at 70%
+    identity.start(system);
     HttpMetrics metrics = new HttpMetrics();
     Upstreams outboundClients =
         new Upstreams(system, settings.client(), settings.outbound().connectTimeout());
@@ -172,7 +196,7 @@ public final class Sidecar {
         outbound(workload, mesh, destinations, outboundClients, metrics, events, settings);
     HttpService inbound = inbound(workload, inboundClients, metrics, events);
     Readiness readiness = new Readiness();
-    AdminServer admin = new AdminServer(readiness::ready);
+    AdminServer admin = new AdminServer(() -> readiness.ready() && identity.ready());
 
     Http http = Http.get(system);
     CompletableFuture<HttpListener> out =
@@ -198,6 +222,7 @@ public final class Sidecar {
                 adm.thenAccept(ServerBinding::unbind);
                 tap.thenAccept(ServerBinding::unbind);
                 eventLog.tell(EventLog.Stop.INSTANCE);
+                identity.stop();
                 outboundClients.close();
                 inboundClients.close();
               }
@@ -213,7 +238,8 @@ public final class Sidecar {
                   out.join().localAddress(),
                   in.join().localAddress(),
                   adm.join().localAddress(),
-                  tap.join().localAddress());
+                  tap.join().localAddress(),
+                  identity);
             });
   }
 
@@ -258,6 +284,15 @@ public final class Sidecar {
     return tap;
   }
 
+  /**
+   * The proxy's identity: {@code identity().credentials()} / {@code whenCredentials()} give the
+   * live {@link io.trellis.identity.tls.MeshCredentials} (updated in place on renewal) for the
+   * data plane's TLS.
+   */
+  public ProxyIdentity identity() {
+    return identity;
+  }
+
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     List<CompletableFuture<?>> terminated = new ArrayList<>();
@@ -266,6 +301,7 @@ public final class Sidecar {
     return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
+              identity.stop();
               upstreams.forEach(Upstreams::close);
               eventLog.tell(EventLog.Stop.INSTANCE);
               return Done.getInstance();

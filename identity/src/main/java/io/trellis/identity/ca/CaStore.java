@@ -72,6 +72,19 @@ public final class CaStore {
     }
   }
 
+  /**
+   * Where {@code trellis identity rotate-anchor prepare} keeps the next CA until {@code switch}
+   * installs it: a state directory of its own ({@code <state-dir>/anchor-rotation/ca/}).
+   */
+  public static Path pendingAnchorRotation(Path stateDir) {
+    return stateDir.resolve("anchor-rotation");
+  }
+
+  /** Removes the pending anchor rotation (after {@code switch} installed it). */
+  public static void removePendingAnchorRotation(Path stateDir) throws IOException {
+    deleteTree(pendingAnchorRotation(stateDir));
+  }
+
   /** The CA directory under a state directory. */
   public static Path directory(Path stateDir) {
     return stateDir.resolve(DIRECTORY);

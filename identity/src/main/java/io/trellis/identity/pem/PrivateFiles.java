@@ -50,12 +50,35 @@ public final class PrivateFiles {
     write(file, content, FILE);
   }
 
+  /**
+   * Creates a secret unless the file exists, atomically (a hard link of a complete 0600 file):
+   * of several processes creating the same file at once, exactly one wins and the others read
+   * its content, never a half-written or replaced one.
+   *
+   * @return true when this call created the file
+   */
+  public static boolean createSecret(Path file, String content) throws IOException {
+    Path tmp = complete(file, content, FILE);
+    try {
+      Files.createLink(file, tmp);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
   /** Writes public material (0644), atomically. */
   public static void writePublic(Path file, String content) throws IOException {
     write(file, content, PUBLIC);
   }
 
-  private static void write(Path file, String content, Set<PosixFilePermission> mode)
+  /**
+   * The content, complete and with its final mode, in a temporary file beside {@code file}
+   * (created 0600, so no one else could open it in between); the caller renames or links it.
+   */
+  private static Path complete(Path file, String content, Set<PosixFilePermission> mode)
       throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
@@ -63,6 +86,17 @@ public final class PrivateFiles {
     try {
       Files.writeString(tmp, content, StandardCharsets.US_ASCII);
       Files.setPosixFilePermissions(tmp, mode);
+      return tmp;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+  }
+
+  private static void write(Path file, String content, Set<PosixFilePermission> mode)
+      throws IOException {
+    Path tmp = complete(file, content, mode);
+    try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);

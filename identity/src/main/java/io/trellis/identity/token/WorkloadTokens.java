@@ -56,13 +56,12 @@ public final class WorkloadTokens implements TokenValidator {
     for (Map.Entry<String, IdentityName> w : new LinkedHashMap<>(workloads).entrySet()) {
       Path file = file(stateDir, w.getKey());
       String token;
-      if (Files.exists(file)) {
-        token = readFile(file, w.getKey());
-      } else {
-        token = generate();
-        PrivateFiles.writeSecret(file, token + "\n");
+      // Several control-plane nodes share the state directory: only one of them may create a
+      // workload's token, and all of them must then use that one.
+      if (!Files.exists(file) && PrivateFiles.createSecret(file, generate() + "\n")) {
         created.add(w.getKey());
       }
+      token = readFile(file, w.getKey());
       entries.add(new Entry(w.getKey(), digest(token), w.getValue()));
     }
     return new WorkloadTokens(entries, created);

@@ -95,4 +95,33 @@ class WorkloadTokensTest {
   private static String perms(Path p) throws IOException {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
   }
+
+  @Test
+  void nodesCreatingTokensAtOnceAllEndUpWithTheOneOnDisk() throws Exception {
+    // Control-plane nodes sharing a state directory start together.
+    int nodes = 8;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(nodes);
+    try {
+      var start = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<WorkloadTokens>> made = new java.util.ArrayList<>();
+      for (int i = 0; i < nodes; i++) {
+        made.add(pool.submit(() -> {
+          start.await();
+          return WorkloadTokens.ensure(state, Map.of("web", WEB));
+        }));
+      }
+      start.countDown();
+      String onDisk = null;
+      int creators = 0;
+      for (var f : made) {
+        WorkloadTokens tokens = f.get();
+        creators += tokens.created().size();
+        onDisk = onDisk == null ? WorkloadTokens.read(state, "web") : onDisk;
+        assertEquals(WEB, tokens.validate(onDisk));
+      }
+      assertEquals(1, creators, "exactly one node created the token");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -16,8 +16,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The admin listener's routes, as Linkerd's proxy serves them on 4191: {@code /metrics} (Prometheus
- * text from Kamon's reporter), {@code /ready} (200 once the proxy's listeners are bound, 503
- * before) and {@code /live} (200 while the process runs).
+ * text from Kamon's reporter), {@code /ready} (200 once the proxy's listeners are bound and, with
+ * identity, its first certificate has arrived; 503 before) and {@code /live} (200 while the
+ * process runs).
  */
 public final class AdminServer {
   private static final ContentType PROMETHEUS =

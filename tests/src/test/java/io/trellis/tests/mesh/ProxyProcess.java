@@ -159,7 +159,8 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
-  private static int status(HttpClient http, URI uri) {
+  /** The status of a GET, or -1 when nothing answered. */
+  public static int status(HttpClient http, URI uri) {
     try {
       return http.send(
               HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
