@@ -8,6 +8,7 @@ import io.trellis.actors.metrics.MetricsGrpcService;
 import io.trellis.api.destination.Destination;
 import io.trellis.actors.identity.IdentityAuthority;
 import io.trellis.actors.identity.IdentityGrpcService;
+import io.trellis.actors.tap.ControlPlaneTap;
 import io.trellis.api.destination.DestinationHandlerFactory;
 import io.trellis.api.identity.Identity;
 import io.trellis.api.identity.IdentityHandlerFactory;
@@ -17,6 +18,8 @@ import io.trellis.api.controlplane.ControlPlaneStatus;
 import io.trellis.api.controlplane.ControlPlaneStatusHandlerFactory;
 import io.trellis.api.resources.Resources;
 import io.trellis.api.resources.ResourcesHandlerFactory;
+import io.trellis.api.tap.Tap;
+import io.trellis.api.tap.TapHandlerFactory;
 import io.trellis.discovery.MeshUpdates;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,6 +96,8 @@ final class ControlPlaneGuardian {
       // service (tap, identity, resources, metrics) adds its generated handler's partial here.
       List<Function<HttpRequest, CompletionStage<HttpResponse>>> handlers = new ArrayList<>();
       handlers.add(DestinationHandlerFactory.partial(service, Destination.name, system));
+      handlers.add(
+          TapHandlerFactory.partial(new ControlPlaneTap(system, mesh::current), Tap.name, system));
       identity.ifPresent(authority -> {
         // Tokens follow mesh.conf; the issuer follows its files (rotate-issuer, any node).
         mesh.subscribe(authority::applyMesh);

@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
       ApplyCommand.class,
       GetCommand.class,
       DeleteCommand.class,
-      CheckCommand.class
+      CheckCommand.class,
+      TapCommand.class,
+      TopCommand.class
     })
 public final class Main implements Runnable {
 

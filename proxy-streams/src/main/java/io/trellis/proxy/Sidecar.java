@@ -1,5 +1,7 @@
 package io.trellis.proxy;
 
+import com.typesafe.config.ConfigFactory;
+import io.trellis.api.tap.TapHandlerFactory;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.WorkloadConfig;
@@ -40,6 +42,11 @@ import io.trellis.proxy.profile.Profiles;
 import io.trellis.proxy.profile.SelectRoute;
 import io.trellis.proxy.retry.Retries;
 import io.trellis.proxy.timeout.RouteTimeout;
+import io.trellis.proxy.tap.EventLog;
+import io.trellis.proxy.tap.EventRing;
+import io.trellis.proxy.tap.ProxyTapService;
+import io.trellis.proxy.tap.RecordTap;
+import io.trellis.proxy.tap.TapSettings;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -50,9 +57,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -70,31 +80,39 @@ import org.apache.pekko.stream.Materializer;
  */
 public final class Sidecar {
   private final List<HttpListener> listeners;
-  private final ServerBinding adminBinding;
+  private final List<ServerBinding> bindings;
   private final List<UpstreamListener> upstreamListeners;
+  private final ActorRef<EventLog.Command> eventLog;
   private final List<Upstreams> upstreams;
   private final InetSocketAddress outbound;
   private final InetSocketAddress inbound;
   private final InetSocketAddress admin;
+  private final InetSocketAddress tap;
+
+  private static final AtomicLong EVENT_LOGS = new AtomicLong();
   private final ProxyIdentity identity;
 
   private Sidecar(
       List<HttpListener> listeners,
-      ServerBinding adminBinding,
+      List<ServerBinding> bindings,
       List<UpstreamListener> upstreamListeners,
+      ActorRef<EventLog.Command> eventLog,
       List<Upstreams> upstreams,
       InetSocketAddress outbound,
       InetSocketAddress inbound,
       InetSocketAddress admin,
+      InetSocketAddress tap,
       ProxyIdentity identity) {
     this.identity = identity;
     this.listeners = listeners;
-    this.adminBinding = adminBinding;
+    this.bindings = bindings;
     this.upstreamListeners = upstreamListeners;
+    this.eventLog = eventLog;
     this.upstreams = upstreams;
     this.outbound = outbound;
     this.inbound = inbound;
     this.admin = admin;
+    this.tap = tap;
   }
 
   /**
@@ -111,6 +129,7 @@ public final class Sidecar {
       Profiles profiles,
       HttpMetrics metrics,
       RouteMetrics routeMetrics,
+      EventRing events,
       ProxySettings settings) {
     Duration failFast = settings.outbound().failFastTimeout();
     Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
@@ -135,6 +154,8 @@ public final class Sidecar {
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
+        // req, rsp, end events into the tap event log (never bodies)
+        .push(RecordTap.into(events))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
@@ -146,7 +167,8 @@ public final class Sidecar {
       Upstreams upstreams,
       Profiles profiles,
       HttpMetrics metrics,
-      RouteMetrics routeMetrics) {
+      RouteMetrics routeMetrics,
+      EventRing events) {
     // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
     return Forward.to(upstreams)
         // route_request_total, route_response_total, route_response_latency_ms per route
@@ -161,6 +183,8 @@ public final class Sidecar {
         .push(Rescue.errors())
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
+        // req, rsp, end events into the tap event log (never bodies)
+        .push(RecordTap.into(events))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
@@ -198,7 +222,7 @@ public final class Sidecar {
   }
 
   /**
-   * Binds the workload's outbound, inbound, admin and upstream listeners and starts getting the
+   * Binds the workload's outbound, inbound, admin, tap and upstream listeners and starts getting the
    * proxy's certificate. Completes when all are bound; {@code /ready} answers 200 from then on
    * once the identity has its first certificate (at once without identity); inbound TLS is
    * refused until then. {@code /live} is 200 throughout.
@@ -242,11 +266,20 @@ public final class Sidecar {
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
 
+    // One event log per proxy, both directions: the path appends, the actor reads.
+    TapSettings tapSettings = TapSettings.fromConfig(system.settings().config());
+    EventRing events = new EventRing(tapSettings.capacity());
+    ActorRef<EventLog.Command> eventLog =
+        system.systemActorOf(
+            EventLog.create(events, tapSettings),
+            "tap-event-log-" + workload.name() + "-" + EVENT_LOGS.incrementAndGet(),
+            Props.empty());
+
     HttpService outbound =
         outbound(system, workload, mesh, destinations, outboundClients, profiles, metrics,
-            routeMetrics, settings);
+            routeMetrics, events, settings);
     HttpService inbound =
-        inbound(workload, mesh, inboundClients, profiles, metrics, routeMetrics);
+        inbound(workload, mesh, inboundClients, profiles, metrics, routeMetrics, events);
     // mTLS, opaque TCP and opaque ports on the inbound listener
     InboundConnections others =
         new InboundConnections(
@@ -273,6 +306,11 @@ public final class Sidecar {
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
             .toCompletableFuture();
+    CompletableFuture<ServerBinding> tap =
+        http.newServerAt(workload.proxy().tap().host(), workload.proxy().tap().port())
+            .withSettings(grpcServer(system))
+            .bind(TapHandlerFactory.create(new ProxyTapService(eventLog, tapSettings), system))
+            .toCompletableFuture();
     UpstreamListener.Wiring wiring =
         new UpstreamListener.Wiring(
             mesh,
@@ -290,7 +328,7 @@ public final class Sidecar {
                     UpstreamListener.bind(
                             system, new HostPort(workload.address(), port), service, wiring)
                         .toCompletableFuture()));
-    List<CompletableFuture<?>> all = new ArrayList<>(List.of(out, in, adm));
+    List<CompletableFuture<?>> all = new ArrayList<>(List.of(out, in, adm, tap));
     all.addAll(ups);
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .whenComplete(
@@ -301,6 +339,8 @@ public final class Sidecar {
                 in.thenAccept(HttpListener::unbind);
                 adm.thenAccept(ServerBinding::unbind);
                 ups.forEach(u -> u.thenAccept(UpstreamListener::unbind));
+                tap.thenAccept(ServerBinding::unbind);
+                eventLog.tell(EventLog.Stop.INSTANCE);
                 identity.stop();
                 outboundClients.close();
                 inboundClients.close();
@@ -311,12 +351,14 @@ public final class Sidecar {
               readiness.set();
               return new Sidecar(
                   List.of(out.join(), in.join()),
-                  adm.join(),
+                  List.of(adm.join(), tap.join()),
                   ups.stream().map(CompletableFuture::join).toList(),
+                  eventLog,
                   List.of(outboundClients, inboundClients),
                   out.join().localAddress(),
                   in.join().localAddress(),
                   adm.join().localAddress(),
+                  tap.join().localAddress(),
                   identity);
             });
   }
@@ -363,6 +405,14 @@ public final class Sidecar {
         .toCompletableFuture();
   }
 
+  /** The tap listener serves gRPC: HTTP/2 on, whatever the system's config says. */
+  private static ServerSettings grpcServer(ActorSystem<?> system) {
+    return ServerSettings.create(
+        ConfigFactory.parseString(
+                "pekko.http.server { enable-http2 = on, preview.enable-http2 = on }")
+            .withFallback(system.settings().config()));
+  }
+
   /** Names the handler type: {@code ServerBuilder.bind} is overloaded for lambdas. */
   private static org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>
       handler(
@@ -392,17 +442,22 @@ public final class Sidecar {
     return admin;
   }
 
+  public InetSocketAddress tapAddress() {
+    return tap;
+  }
+
   /** Stops accepting connections and lets requests in flight finish for up to {@code deadline}. */
   public CompletionStage<Done> stop(Duration deadline) {
     List<CompletableFuture<?>> terminated = new ArrayList<>();
     listeners.forEach(l -> terminated.add(l.terminate(deadline).toCompletableFuture()));
-    terminated.add(adminBinding.terminate(deadline).toCompletableFuture());
+    bindings.forEach(b -> terminated.add(b.terminate(deadline).toCompletableFuture()));
     upstreamListeners.forEach(u -> terminated.add(u.unbind().toCompletableFuture()));
     return CompletableFuture.allOf(terminated.toArray(CompletableFuture[]::new))
         .thenApply(
             ok -> {
               identity.stop();
               upstreams.forEach(Upstreams::close);
+              eventLog.tell(EventLog.Stop.INSTANCE);
               return Done.getInstance();
             });
   }

@@ -42,7 +42,7 @@ public final class HoconMeshReader {
   private static final Set<String> WORKLOAD_KEYS =
       Set.of(
           "address", "app-port", "serves", "service-account", "proxy", "opaque-ports", "upstreams");
-  private static final Set<String> PROXY_KEYS = Set.of("outbound", "inbound", "admin");
+  private static final Set<String> PROXY_KEYS = Set.of("outbound", "inbound", "admin", "tap");
 
   /** What mesh.conf says, before its resources are read. */
   public record Mesh(
@@ -207,6 +207,7 @@ public final class HoconMeshReader {
     claim(listeners, w, "proxy.outbound", proxy.outbound());
     claim(listeners, w, "proxy.inbound", proxy.inbound());
     claim(listeners, w, "proxy.admin", proxy.admin());
+    claim(listeners, w, "proxy.tap", proxy.tap());
     Map<String, Integer> upstreams = upstreams(w, address, services, listeners);
     return new WorkloadConfig(
         name, address, appPort, serves, account, proxy, opaquePorts(w), upstreams);
@@ -264,7 +265,8 @@ public final class HoconMeshReader {
     return new ProxyPorts(
         listener(p, "outbound", address, ProxyPorts.DEFAULT_OUTBOUND),
         listener(p, "inbound", address, ProxyPorts.DEFAULT_INBOUND),
-        listener(p, "admin", address, ProxyPorts.DEFAULT_ADMIN));
+        listener(p, "admin", address, ProxyPorts.DEFAULT_ADMIN),
+        listener(p, "tap", address, ProxyPorts.DEFAULT_TAP));
   }
 
   private static HostPort listener(HoconObject p, String key, String address, int defaultPort) {

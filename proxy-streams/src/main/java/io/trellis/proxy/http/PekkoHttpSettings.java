@@ -42,6 +42,8 @@ public final class PekkoHttpSettings {
           idle-timeout = %dms
           request-timeout = off
           server-header = ""
+          # the client's ip:port as a request attribute, for tap's src
+          remote-address-attribute = on
           max-connections = %d
           parsing {
             max-content-length = infinite

@@ -1,6 +1,7 @@
 package io.trellis.proxy.metrics;
 
 import io.trellis.proxy.http.Exchange;
+import io.trellis.proxy.http.GrpcStatus;
 import io.trellis.proxy.http.HttpService;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpRequest;

@@ -1,5 +1,9 @@
 package io.trellis.proxy.metrics;
 
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
+import org.apache.pekko.http.scaladsl.model.ContentType;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -8,15 +12,17 @@ import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * A pass-through stage that tells a listener about every element and, exactly once, how the stream
  * ended: completed (null), failed, or cancelled by the consumer (the cause). Pulls only when
  * pulled, so backpressure is untouched.
  */
-final class WatchEnd<T> extends GraphStage<FlowShape<T, T>> {
+public final class WatchEnd<T> extends GraphStage<FlowShape<T, T>> {
 
-  interface Listener {
+  public interface Listener {
     void element(Object element);
 
     void ended(Throwable failure);
@@ -27,8 +33,30 @@ final class WatchEnd<T> extends GraphStage<FlowShape<T, T>> {
   private final FlowShape<T, T> shape = FlowShape.of(in, out);
   private final Listener listener;
 
-  WatchEnd(Listener listener) {
+  public WatchEnd(Listener listener) {
     this.listener = listener;
+  }
+
+  /**
+   * {@code entity} with {@code listener} told about its body's parts and end; framing (Content-Length,
+   * chunks and the last chunk's trailers) is kept. A strict or empty entity has nothing to watch:
+   * the caller handles it.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static ResponseEntity entity(ResponseEntity entity, Listener listener) {
+    var contentType = entity.getContentType();
+    if (entity instanceof HttpEntity.Chunked chunked) {
+      // Chunked keeps its parts (and the last one's trailers) as they are.
+      Source parts = chunked.getChunks().via(new WatchEnd<>(listener));
+      return new org.apache.pekko.http.scaladsl.model.HttpEntity.Chunked(
+          (ContentType) contentType, parts.asScala());
+    }
+    Source<ByteString, ?> bytes = entity.getDataBytes().via(new WatchEnd<>(listener));
+    if (entity instanceof HttpEntity.Default) {
+      // Keep the Content-Length framing.
+      return HttpEntities.create(contentType, entity.getContentLengthOption().getAsLong(), bytes);
+    }
+    return HttpEntities.createCloseDelimited(contentType, bytes);
   }
 
   @Override

@@ -1,0 +1,228 @@
+package io.trellis.proxy.tap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trellis.config.HostPort;
+import io.trellis.proxy.http.Direction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The event log: ring bound, replay since, live fan-out, lossy slow subscribers, max-rps. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EventLogTest {
+  static final Duration WAIT = Duration.ofSeconds(5);
+  final ActorTestKit testKit = ActorTestKit.create();
+  final TapSettings settings = new TapSettings(100, Duration.ofMinutes(10), Duration.ofMillis(5), 50, 4);
+  /** The max-rps limiter's clock: only moves when a test moves it. */
+  final AtomicLong nanos = new AtomicLong();
+
+  @AfterAll
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void ringKeepsOnlyTheNewestCapacityEvents() {
+    EventRing ring = new EventRing(4);
+    List<TapRecord> appended = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      TapRecord r = req(ring, "/r" + i, System.currentTimeMillis());
+      ring.append(r);
+      appended.add(r);
+    }
+    assertEquals(6, ring.tail());
+    List<TapRecord> read = new ArrayList<>();
+    long next = ring.read(0, read::add);
+    assertEquals(10, next);
+    assertEquals(appended.subList(6, 10), read);
+  }
+
+  @Test
+  void replaysHistoryWithinSinceThenLive() {
+    EventRing ring = new EventRing(100);
+    ActorRef<EventLog.Command> log = testKit.spawn(EventLog.create(ring, settings, nanos::get));
+    long now = System.currentTimeMillis();
+    request(ring, "/old", now - 120_000, 200);
+    request(ring, "/recent", now - 10_000, 200);
+
+    var tap = subscribe(log, TapFilter.ALL, 0, 60_000, 50);
+    tap.request(10);
+    List<EventLog.Observed.Event> replay = events(tap, 3);
+    assertTrue(replay.stream().allMatch(EventLog.Observed.Event::replay));
+    assertEquals(List.of("/recent"), paths(replay));
+    assertEquals(
+        List.of(TapRecord.Kind.REQ, TapRecord.Kind.RSP, TapRecord.Kind.END),
+        replay.stream().map(e -> e.record().kind()).toList());
+
+    request(ring, "/live", System.currentTimeMillis(), 503);
+    List<EventLog.Observed.Event> live = events(tap, 3);
+    assertFalse(live.get(0).replay());
+    assertEquals("/live", live.get(0).record().path());
+    assertEquals(503, live.get(1).record().status());
+    tap.cancel();
+  }
+
+  @Test
+  void liveEventsReachEverySubscriberThatMatches() {
+    EventRing ring = new EventRing(100);
+    ActorRef<EventLog.Command> log = testKit.spawn(EventLog.create(ring, settings, nanos::get));
+    var all = subscribe(log, TapFilter.ALL, 0, 0, 50);
+    var posts = subscribe(log, new TapFilter("POST", "/api", ""), 0, 0, 50);
+    all.request(100);
+    posts.request(100);
+    awaitSubscribed(ring, log, all);
+
+    request(ring, "/api/vote", "POST", System.currentTimeMillis());
+    request(ring, "/index.html", "GET", System.currentTimeMillis());
+    request(ring, "/other", "POST", System.currentTimeMillis());
+
+    assertEquals(List.of("/api/vote", "/index.html", "/other"), paths(events(all, 9)).stream().distinct().toList());
+    assertEquals(List.of("/api/vote"), paths(events(posts, 3)).stream().distinct().toList());
+    posts.expectNoMessage(Duration.ofMillis(50));
+    all.cancel();
+    posts.cancel();
+  }
+
+  @Test
+  void slowSubscriberDropsAndCountsWithoutSlowingOthers() {
+    EventRing ring = new EventRing(1000);
+    ActorRef<EventLog.Command> log = testKit.spawn(EventLog.create(ring, settings, nanos::get));
+    var slow = subscribe(log, TapFilter.ALL, 0, 0, 3);
+    var fast = subscribe(log, TapFilter.ALL, 0, 0, 1000);
+    fast.request(1000);
+    awaitSubscribed(ring, log, fast);
+
+    for (int i = 0; i < 10; i++) {
+      request(ring, "/r" + i, System.currentTimeMillis(), 200);
+    }
+    assertEquals(30, events(fast, 30).size());
+    // The slow tap never asked for anything: its queue holds the marker's 3 events, the other 30
+    // were dropped and counted; once it reads, the next event comes with the count first.
+    slow.request(10);
+    assertEquals("/marker", events(slow, 3).get(0).record().path());
+    request(ring, "/after", System.currentTimeMillis(), 200);
+    EventLog.Observed notice = slow.expectNext(WAIT);
+    assertInstanceOf(EventLog.Observed.Dropped.class, notice);
+    assertEquals(30, ((EventLog.Observed.Dropped) notice).count());
+    // its req follows (its rsp and end may find the 3-slot queue still full: lossy by design)
+    assertEquals("/after", events(slow, 1).get(0).record().path());
+    slow.cancel();
+    fast.cancel();
+  }
+
+  @Test
+  void maxRpsAdmitsThatManyRequestsPerSecondWithTheirEvents() {
+    EventRing ring = new EventRing(1000);
+    ActorRef<EventLog.Command> log = testKit.spawn(EventLog.create(ring, settings, nanos::get));
+    var tap = subscribe(log, TapFilter.ALL, 5, 0, 1000);
+    nanos.set(0);
+    tap.request(1000);
+    awaitSubscribed(ring, log, tap);
+    nanos.addAndGet(1_000_000_000L); // the marker's token is back
+
+    for (int i = 0; i < 20; i++) {
+      request(ring, "/burst" + i, System.currentTimeMillis(), 200);
+    }
+    List<EventLog.Observed> got = new ArrayList<>(events(tap, 15));
+    tap.expectNoMessage(Duration.ofMillis(100));
+    nanos.addAndGet(1_000_000_000L); // one second later: five more
+    for (int i = 0; i < 20; i++) {
+      request(ring, "/later" + i, System.currentTimeMillis(), 200);
+    }
+    while (got.stream().filter(o -> o instanceof EventLog.Observed.Event).count() < 30) {
+      got.add(tap.expectNext(WAIT));
+    }
+    tap.expectNoMessage(Duration.ofMillis(100));
+    List<String> reqs =
+        got.stream()
+            .filter(o -> o instanceof EventLog.Observed.Event e && e.record().kind() == TapRecord.Kind.REQ)
+            .map(o -> ((EventLog.Observed.Event) o).record().path())
+            .toList();
+    assertEquals(
+        List.of("/burst0", "/burst1", "/burst2", "/burst3", "/burst4",
+            "/later0", "/later1", "/later2", "/later3", "/later4"),
+        reqs);
+    long dropped =
+        got.stream()
+            .filter(o -> o instanceof EventLog.Observed.Dropped)
+            .mapToLong(o -> ((EventLog.Observed.Dropped) o).count())
+            .sum();
+    assertEquals(15, dropped, "the 15 requests of the first second over the limit are counted");
+    tap.cancel();
+  }
+
+  // --- helpers
+
+  private TestSubscriber.Probe<EventLog.Observed> subscribe(
+      ActorRef<EventLog.Command> log, TapFilter filter, double maxRps, long since, int queue) {
+    Pair<BoundedSourceQueue<EventLog.Observed>, TestSubscriber.Probe<EventLog.Observed>> run =
+        Source.<EventLog.Observed>queue(queue)
+            .toMat(TestSink.create(testKit.system()), Keep.both())
+            .run(testKit.system());
+    log.tell(new EventLog.Subscribe(filter, maxRps, since, run.first()));
+    return run.second();
+  }
+
+  /** Live starts when the subscription is processed: a marker request proves it was. */
+  private void awaitSubscribed(
+      EventRing ring, ActorRef<EventLog.Command> log, TestSubscriber.Probe<EventLog.Observed> tap) {
+    request(ring, "/marker", System.currentTimeMillis(), 200);
+    List<EventLog.Observed.Event> marker = events(tap, 3);
+    assertEquals("/marker", marker.get(0).record().path());
+  }
+
+  private static List<EventLog.Observed.Event> events(
+      TestSubscriber.Probe<EventLog.Observed> tap, int n) {
+    List<EventLog.Observed.Event> out = new ArrayList<>();
+    while (out.size() < n) {
+      EventLog.Observed o = tap.expectNext(WAIT);
+      if (o instanceof EventLog.Observed.Event e) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static List<String> paths(List<EventLog.Observed.Event> events) {
+    return events.stream().map(e -> e.record().path()).distinct().toList();
+  }
+
+  private static TapRecord req(EventRing ring, String path, long wallMillis) {
+    return req(ring, path, "GET", wallMillis);
+  }
+
+  private static TapRecord req(EventRing ring, String path, String method, long wallMillis) {
+    return TapRecord.req(ring.nextRequestId(), Direction.OUTBOUND, new HostPort("127.0.0.1", 40000),
+        new HostPort("127.0.0.2", 4143), "disabled", method, "web-svc:80", path, "http", wallMillis);
+  }
+
+  private static void request(EventRing ring, String path, long wallMillis, int status) {
+    TapRecord req = req(ring, path, wallMillis);
+    ring.append(req);
+    ring.append(TapRecord.rsp(req, status, 1_000_000, null, wallMillis));
+    ring.append(TapRecord.end(req, status, 10_000, null, 12, null, wallMillis));
+  }
+
+  private static void request(EventRing ring, String path, String method, long wallMillis) {
+    TapRecord req = req(ring, path, method, wallMillis);
+    ring.append(req);
+    ring.append(TapRecord.rsp(req, 200, 1_000_000, null, wallMillis));
+    ring.append(TapRecord.end(req, 200, 10_000, null, 12, null, wallMillis));
+  }
+}
