@@ -167,6 +167,8 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
       readiness = createAsyncCallback(this::onReady);
       AsyncCallback<SelectionKey> registered = createAsyncCallback(this::onRegistered);
       AsyncCallback<Throwable> failed = createAsyncCallback(this::failStage);
+      EventLoop current = EventLoop.current();
+      loop = current != null ? current : fallbackLoop;
       connected = channel.isConnected();
       try {
         remote = String.valueOf(channel.getRemoteAddress());
@@ -175,8 +177,6 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
         return;
       }
       int initial = connected ? 0 : SelectionKey.OP_CONNECT;
-      EventLoop current = EventLoop.current();
-      loop = current != null ? current : fallbackLoop;
       EventLoop.Handler handler = (k, ready) -> readiness.invoke(ready);
       if (loop.inLoop()) {
         try {
