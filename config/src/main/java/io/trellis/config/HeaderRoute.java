@@ -17,7 +17,7 @@ public record HeaderRoute(List<HeaderMatch> headers, String backend) {
     Objects.requireNonNull(backend, "backend");
   }
 
-  /** Whether every header condition holds; {@code header} gives a request header's value or null. */
+  /** Whether every header condition holds; {@code header} gives a header's value, or null. */
   public boolean matches(Function<String, String> header) {
     for (HeaderMatch m : headers) {
       if (!m.matches(header.apply(m.name()))) {

@@ -137,7 +137,7 @@ public final class Sidecar {
     return Forward.to(upstreams)
         // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
         .push(Balance.over(destinations, failFast))
-        // the concrete backend: a header rule's, else a TrafficSplit's weighted draw, else the service
+        // the concrete backend: a header rule's, else a TrafficSplit's weighted draw
         .push(SelectBackend.of(mesh))
         // retryable routes: failed attempts go again (to a freshly picked endpoint) within budget
         .push(Retries.budgeted(routeMetrics, Materializer.matFromSystem(system), System::nanoTime,

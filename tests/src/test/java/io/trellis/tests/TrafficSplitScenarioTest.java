@@ -10,6 +10,9 @@ import io.trellis.tests.mesh.MeshFixture;
 import io.trellis.tests.mesh.MeshSpec;
 import io.trellis.tests.mesh.SteadyTraffic;
 import io.trellis.tests.mesh.Target;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +63,36 @@ class TrafficSplitScenarioTest {
     assertEquals(0, r.exitCode(), r::toString);
   }
 
+  /**
+   * Milliseconds from now until the first of 20 responses in a row from {@code server}, probing
+   * one request at a time (the switch-over as a single client sees it).
+   */
+  private static long switchedAfter(Target target, String server) {
+    long start = System.nanoTime();
+    long[] runStart = {0};
+    int[] run = {0};
+    HttpClient client = HttpClient.newHttpClient();
+    Deadline.in(Duration.ofSeconds(20)).await("20 responses in a row from " + server, () -> {
+      long sent = System.nanoTime();
+      try {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(target.uri("/whoami"))
+                .header("Host", target.authority()).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200 && r.body().contains(server)) {
+          if (run[0]++ == 0) {
+            runStart[0] = sent;
+          }
+        } else {
+          run[0] = 0;
+        }
+      } catch (Exception e) {
+        run[0] = 0;
+      }
+      return run[0] >= 20;
+    });
+    return TimeUnit.NANOSECONDS.toMillis(runStart[0] - start);
+  }
+
   @Test
   void newWeightsUnderSteadyTrafficFailNoRequestAndStatTsShowsTheLeaves() throws Exception {
     mesh.requireProxies();
@@ -74,11 +107,10 @@ class TrafficSplitScenarioTest {
       apply(cp.destination(), split("split-90-10.yaml", "900m", "100m"));
       traffic.awaitServed("server-b", 30, Duration.ofSeconds(30), mesh::proxyLogs);
 
-      long applied = System.nanoTime();
       apply(cp.destination(), split("split-0-1.yaml", "0", "1"));
-      traffic.awaitOnly("server-b", 100, Duration.ofSeconds(20));
       System.out.printf("all traffic on the canary %d ms after trellis apply returned%n",
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - applied));
+          switchedAfter(echo, "server-b"));
+      traffic.awaitOnly("server-b", 100, Duration.ofSeconds(20));
 
       // stat ts while traffic flows: one row per leaf, with live numbers
       String[] last = {""};
@@ -94,11 +126,10 @@ class TrafficSplitScenarioTest {
           l.matches("echo-split\\s+" + MeshFixture.SERVICE + "\\s+" + MeshFixture.SERVICE
               + "\\s+0\\s+.*")), last[0]);
 
-      applied = System.nanoTime();
       apply(cp.destination(), split("split-1-0.yaml", "1", "0"));
-      traffic.awaitOnly("server-a", 100, Duration.ofSeconds(20));
       System.out.printf("all traffic back on the apex %d ms after trellis apply returned%n",
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - applied));
+          switchedAfter(echo, "server-a"));
+      traffic.awaitOnly("server-a", 100, Duration.ofSeconds(20));
       assertEquals(List.of(), traffic.failures(), mesh::proxyLogs);
       System.out.println("served: " + traffic.servedBy() + ", completed: " + traffic.completed());
     }

@@ -212,7 +212,8 @@ public final class HoconMeshReader {
   private static double percent(HoconObject o) {
     double p = o.number("percent");
     if (!(p >= 0 && p <= 100)) {
-      throw o.fail(o.value("percent"), o.child("percent"), "expected a percentage 0..100, got " + p);
+      throw o.fail(o.value("percent"), o.child("percent"),
+          "expected a percentage 0..100, got " + p);
     }
     return p;
   }

@@ -8,8 +8,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
  * What the stages learn about one request as it goes down the path: routing fills in the service
- * (or the endpoint, for egress and inbound), a split its backend, balancing the endpoint; metrics and error rescue read
- * them back. One per request, confined to the request's own asynchronous chain (each stage writes
+ * (or the endpoint, for egress and inbound), a split its backend, balancing the endpoint;
+ * metrics and error rescue read them back. One per request, confined to the request's own asynchronous chain (each stage writes
  * before it calls the next one), so it needs no synchronization; only {@link #expired()}, set by
  * the route timeout's timer, is volatile.
  */

@@ -10,8 +10,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
  * Gives each request for a mesh service its concrete backend (Linkerd's logical to concrete step):
- * the first header rule that matches, else a weighted draw over the service's TrafficSplit, else the
- * service itself; the balancer then picks an endpoint of that backend and metrics label it {@code
+ * the first header rule that matches, else a weighted draw over the service's TrafficSplit, else
+ * the service itself; the balancer then picks an endpoint of that backend and metrics label it {@code
  * dst_service}. Below the retries, so each attempt draws afresh (as Linkerd's split under its
  * retries); the logical service and its route stay as they were.
  */
