@@ -264,7 +264,8 @@ public final class Sidecar {
             settings.client(),
             settings.outbound().connectTimeout(),
             outboundTls,
-            identities);
+            identities,
+            tcpMetrics);
     Upstreams inboundClients =
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());

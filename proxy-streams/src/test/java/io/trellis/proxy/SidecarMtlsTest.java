@@ -48,6 +48,11 @@ class SidecarMtlsTest extends SidecarTestKit {
     // ... and the client's proxy labels the request with the identity the server proved.
     sample(client, "response_total", Map.of("direction", "outbound", "dst_service", "tls-emoji",
         "tls", "true", "server_id", emojiId));
+    // ... and meters its connection to the server's proxy with it.
+    sample(client, "tcp_open_total",
+        Map.of("direction", "outbound", "peer", "dst", "tls", "true", "server_id", emojiId));
+    sample(client, "tcp_write_bytes_total",
+        Map.of("direction", "outbound", "peer", "dst", "tls", "true", "server_id", emojiId));
     // The server's proxy labels the request with the client identity its connection verified.
     Map<String, String> inboundSecured =
         Map.of("direction", "inbound", "tls", "true", "client_id", webId);
