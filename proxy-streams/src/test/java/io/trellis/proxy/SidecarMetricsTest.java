@@ -196,11 +196,14 @@ class SidecarMetricsTest extends SidecarTestKit {
   void everySeriesCarriesTheWorkloadLabelsAndListenersCountConnections()
       throws InterruptedException {
     // Kamon is one per JVM: the labels are those of the first sidecar this JVM started.
-    Map<String, String> outbound = Map.of("direction", "outbound", "peer", "src");
+    Map<String, String> outbound = Map.of("direction", "outbound", "peer", "src", "tls", "disabled");
     PrometheusText.Sample opened = sample(client, "tcp_open_total", outbound);
     assertTrue(opened.value() >= 1, "outbound connections accepted: " + opened);
     sample(client, "tcp_open_connections", outbound);
-    sample(client, "tcp_close_total", Map.of("direction", "inbound", "peer", "src"));
+    sample(
+        client,
+        "tcp_close_total",
+        Map.of("direction", "inbound", "peer", "src", "tls", "disabled", "errno", ""));
     PrometheusText scrape = scrape(client);
     List<PrometheusText.Sample> all = scrape.find("response_total", Map.of());
     assertFalse(all.isEmpty());

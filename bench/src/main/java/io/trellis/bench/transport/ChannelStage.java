@@ -1,0 +1,330 @@
+package io.trellis.bench.transport;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SubscriptionWithCancelException;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A non-blocking {@link SocketChannel} as a Pekko Streams flow: elements pushed in are written to
+ * the socket, bytes read from it are pushed out. Readiness comes from an {@link EventLoop} through
+ * an async callback; when the stage's actor runs on that loop (a dispatcher configured with
+ * {@link EventLoopExecutorConfigurator}) the loop is found from the current thread and nothing
+ * crosses threads.
+ *
+ * <p>Bounded: one read buffer of {@link Options#readBufferSize()} bytes and at most one element
+ * being written. Backpressure: the socket is read only while {@code out} is pulled, and {@code in}
+ * is pulled only when the previous element is fully written. Half-close: completion of {@code in}
+ * shuts the socket's output once the last element is written; end of stream from the peer
+ * completes {@code out}; the channel closes when both directions are done. An I/O error fails the
+ * stage (both directions) and closes the channel; a failure arriving on {@code in} or a failing
+ * cancellation of {@code out} does the same.
+ *
+ * <p>The channel may still be connecting (a non-blocking {@code connect} that returned false): the
+ * stage finishes the connection on readiness and fails with a {@link ConnectException} if it
+ * cannot.
+ */
+public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteString>> {
+
+  /**
+   * @param readBufferSize bytes read per readiness at most (one element pushed per read turn)
+   * @param writeFromPush write in {@code onPush} and wait for writability only if the socket did
+   *     not take everything; false: always wait for writability first (one selector round trip
+   *     per element, the naive design)
+   * @param readUntilEmpty after a read, read again until the socket has nothing (one extra read
+   *     returning 0 per readiness); false: one read per readiness
+   */
+  public record Options(int readBufferSize, boolean writeFromPush, boolean readUntilEmpty) {
+    public Options {
+      if (readBufferSize < 1) {
+        throw new IllegalArgumentException("readBufferSize must be positive: " + readBufferSize);
+      }
+    }
+
+    /** 16 KiB, write from push, one read per readiness. */
+    public static Options defaults() {
+      return new Options(16 * 1024, true, false);
+    }
+  }
+
+  private final Inlet<ByteString> in = Inlet.create("ChannelStage.in");
+  private final Outlet<ByteString> out = Outlet.create("ChannelStage.out");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+  private final SocketChannel channel;
+  private final EventLoop fallbackLoop;
+  private final Options options;
+
+  /**
+   * @param channel non-blocking, connected or connecting; the stage owns it (closes it)
+   * @param fallbackLoop the loop to register with when the stage does not run on a loop thread
+   */
+  public ChannelStage(SocketChannel channel, EventLoop fallbackLoop, Options options) {
+    this.channel = channel;
+    this.fallbackLoop = fallbackLoop;
+    this.options = options;
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+    return new Logic();
+  }
+
+  private final class Logic extends GraphStageLogic {
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(options.readBufferSize());
+    private EventLoop loop;
+    private SelectionKey key;
+    /** Ops to arm once the channel is registered (registration may be on another thread). */
+    private int armBeforeRegistered;
+    private boolean connected;
+    private boolean readArmed;
+    /** The element being written, null when none. */
+    private ByteBuffer pendingWrite;
+    private boolean inputDone;
+    private boolean outputShut;
+    private AsyncCallback<Integer> readiness;
+    /** For error messages: a failed connect closes the channel, which then forgets its peer. */
+    private String remote = "?";
+
+    Logic() {
+      super(shape);
+      setHandler(
+          in,
+          new AbstractInHandler() {
+            @Override
+            public void onPush() throws IOException {
+              pendingWrite = grab(in).asByteBuffer();
+              if (!connected) {
+                return; // written once connected
+              }
+              if (options.writeFromPush()) {
+                flush();
+              } else {
+                arm(SelectionKey.OP_WRITE);
+              }
+            }
+
+            @Override
+            public void onUpstreamFinish() throws IOException {
+              if (pendingWrite == null) {
+                shutOutput();
+              } // else: shut once the last element is written
+            }
+
+            @Override
+            public void onUpstreamFailure(Throwable ex) {
+              failStage(ex);
+            }
+          });
+      setHandler(
+          out,
+          new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              if (connected && !readArmed) {
+                readArmed = true;
+                arm(SelectionKey.OP_READ);
+              }
+            }
+
+            @Override
+            public void onDownstreamFinish(Throwable cause) throws IOException {
+              if (!(cause instanceof SubscriptionWithCancelException.NonFailureCancellation)) {
+                failStage(cause);
+                return;
+              }
+              inputDone = true;
+              if (connected && channel.isOpen()) {
+                channel.shutdownInput();
+              }
+              if (outputShut) {
+                completeStage();
+              }
+            }
+          });
+    }
+
+    @Override
+    public void preStart() {
+      readiness = createAsyncCallback(this::onReady);
+      AsyncCallback<SelectionKey> registered = createAsyncCallback(this::onRegistered);
+      AsyncCallback<Throwable> failed = createAsyncCallback(this::failStage);
+      EventLoop current = EventLoop.current();
+      loop = current != null ? current : fallbackLoop;
+      connected = channel.isConnected();
+      try {
+        remote = String.valueOf(channel.getRemoteAddress());
+      } catch (IOException e) {
+        failStage(e);
+        return;
+      }
+      int initial = connected ? 0 : SelectionKey.OP_CONNECT;
+      EventLoop.Handler handler = (k, ready) -> readiness.invoke(ready);
+      if (loop.inLoop()) {
+        try {
+          onRegistered(loop.register(channel, initial, handler));
+        } catch (ClosedChannelException e) {
+          failStage(e);
+        }
+      } else {
+        loop.execute(
+            () -> {
+              try {
+                registered.invoke(loop.register(channel, initial, handler));
+              } catch (ClosedChannelException e) {
+                failed.invoke(e);
+              }
+            });
+      }
+      pull(in);
+    }
+
+    private void onRegistered(SelectionKey k) {
+      key = k;
+      if (armBeforeRegistered != 0) {
+        loop.arm(key, armBeforeRegistered);
+        armBeforeRegistered = 0;
+      }
+    }
+
+    private void arm(int ops) {
+      if (key == null) {
+        armBeforeRegistered |= ops;
+      } else {
+        loop.arm(key, ops);
+      }
+    }
+
+    private void onReady(int ready) {
+      try {
+        if ((ready & SelectionKey.OP_CONNECT) != 0) {
+          finishConnect();
+        }
+        if ((ready & SelectionKey.OP_WRITE) != 0 && pendingWrite != null) {
+          flush();
+        }
+        if ((ready & SelectionKey.OP_READ) != 0) {
+          readArmed = false;
+          read();
+        }
+      } catch (IOException e) {
+        failStage(e);
+      }
+    }
+
+    private void finishConnect() throws IOException {
+      try {
+        channel.finishConnect();
+      } catch (IOException e) {
+        ConnectException ce = new ConnectException("cannot connect to " + remote + ": " + e);
+        ce.initCause(e);
+        throw ce;
+      }
+      connected = true;
+      if (isAvailable(out) && !readArmed) {
+        readArmed = true;
+        arm(SelectionKey.OP_READ);
+      }
+      if (pendingWrite != null) {
+        flush();
+      } else if (isClosed(in) && !outputShut) {
+        shutOutput();
+      }
+    }
+
+    private void read() throws IOException {
+      if (!isAvailable(out)) {
+        return; // cancelled or completed meanwhile
+      }
+      int n = channel.read(readBuffer);
+      boolean eof = n < 0;
+      if (options.readUntilEmpty()) {
+        while (n > 0 && readBuffer.hasRemaining()) {
+          n = channel.read(readBuffer);
+          eof = n < 0;
+        }
+      }
+      if (readBuffer.position() > 0) {
+        readBuffer.flip();
+        push(out, ByteString.fromByteBuffer(readBuffer));
+        readBuffer.clear();
+      } else if (!eof) {
+        readArmed = true; // spurious readiness: wait again
+        arm(SelectionKey.OP_READ);
+      }
+      if (eof) {
+        inputDone = true;
+        complete(out);
+        if (outputShut) {
+          completeStage();
+        }
+      }
+    }
+
+    private void flush() throws IOException {
+      channel.write(pendingWrite);
+      if (pendingWrite.hasRemaining()) {
+        arm(SelectionKey.OP_WRITE);
+        return;
+      }
+      pendingWrite = null;
+      if (isClosed(in)) {
+        shutOutput();
+      } else {
+        pull(in);
+      }
+    }
+
+    private void shutOutput() throws IOException {
+      if (!connected) {
+        return; // shut once connected
+      }
+      outputShut = true;
+      channel.shutdownOutput();
+      if (inputDone) {
+        completeStage();
+      }
+    }
+
+    @Override
+    public void postStop() {
+      // On the loop: the selector releases a closed channel's descriptor at its next select, and
+      // a loop blocked in select() would not get there until something else happened.
+      if (loop.inLoop()) {
+        closeChannel();
+      } else {
+        try {
+          loop.execute(this::closeChannel);
+        } catch (RejectedExecutionException e) {
+          closeChannel(); // the loop is closed: nothing selects on the channel any more
+        }
+      }
+    }
+
+    private void closeChannel() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+  }
+}

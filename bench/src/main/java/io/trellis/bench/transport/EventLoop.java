@@ -1,0 +1,230 @@
+package io.trellis.bench.transport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One thread that owns a {@link Selector} and runs queued tasks between selects (Netty's event
+ * loop shape). Readiness of a registered channel calls its {@link Handler} on this thread. As an
+ * {@link java.util.concurrent.ExecutorService} it can be a pekko dispatcher's executor (see
+ * {@link EventLoopExecutorConfigurator}): stream actors on that dispatcher then run on the same
+ * thread as the selector, and readiness reaches a stage without crossing threads.
+ *
+ * <p>A task submitted from another thread wakes the selector once (at most one {@code wakeup()}
+ * per select); a task submitted from the loop itself never does.
+ */
+public final class EventLoop extends AbstractExecutorService implements AutoCloseable {
+
+  /** Called on the loop thread with the ready operations of a key. */
+  @FunctionalInterface
+  public interface Handler {
+    void ready(SelectionKey key, int readyOps);
+  }
+
+  /** The loop thread's type, so that code running on it can find its loop. */
+  private static final class LoopThread extends Thread {
+    final EventLoop loop;
+
+    LoopThread(EventLoop loop, String name) {
+      super(name);
+      this.loop = loop;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      loop.runLoop();
+    }
+  }
+
+  /** Most tasks run per turn before selecting again, so that I/O is never starved by tasks. */
+  private static final int MAX_TASKS_PER_TURN = 1024;
+
+  private final Selector selector;
+  private final LoopThread thread;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private volatile boolean closing;
+
+  public EventLoop(String name) {
+    try {
+      selector = Selector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector for event loop " + name, e);
+    }
+    thread = new LoopThread(this, name);
+    thread.start();
+  }
+
+  /** The loop whose thread runs the caller, or null when the caller is not on a loop thread. */
+  public static EventLoop current() {
+    return Thread.currentThread() instanceof LoopThread t ? t.loop : null;
+  }
+
+  public boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Registers {@code channel} (non-blocking) for {@code ops}; call on the loop thread only. */
+  public SelectionKey register(SelectableChannel channel, int ops, Handler handler)
+      throws ClosedChannelException {
+    assertInLoop();
+    return channel.register(selector, ops, handler);
+  }
+
+  /**
+   * Adds {@code ops} to a key's interest set. Readiness is one-shot: the loop removes the ops that
+   * fired before calling the handler, so a handler arms again when it wants more. From another
+   * thread the change is handed to the loop (the JDK's selector applies an interest change only at
+   * its next select, so the loop must be woken).
+   */
+  public void arm(SelectionKey key, int ops) {
+    if (inLoop()) {
+      if (key.isValid()) {
+        key.interestOpsOr(ops);
+      }
+    } else {
+      execute(() -> arm(key, ops));
+    }
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    if (closing) {
+      throw new RejectedExecutionException("event loop " + thread.getName() + " is closed");
+    }
+    tasks.add(task);
+    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  private void assertInLoop() {
+    if (!inLoop()) {
+      throw new IllegalStateException("not on event loop thread " + thread.getName());
+    }
+  }
+
+  private void runLoop() {
+    while (!closing) {
+      try {
+        if (tasks.isEmpty()) {
+          selector.select();
+        } else {
+          selector.selectNow();
+        }
+        // Tasks added after this point wake the next select; tasks added before it run below.
+        wakeupPending.set(false);
+        for (SelectionKey key : selector.selectedKeys()) {
+          dispatch(key);
+        }
+        selector.selectedKeys().clear();
+        runTasks();
+      } catch (IOException | RuntimeException e) {
+        // A handler or task must handle its own errors; the loop survives a broken one.
+        Thread t = Thread.currentThread();
+        t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      }
+    }
+    closeSelector();
+  }
+
+  private static void dispatch(SelectionKey key) {
+    try {
+      int ready = key.readyOps();
+      key.interestOpsAnd(~ready);
+      ((Handler) key.attachment()).ready(key, ready);
+    } catch (CancelledKeyException e) {
+      // closed by its owner (possibly from another thread) since the select: nothing to deliver
+    } catch (RuntimeException e) {
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+    }
+  }
+
+  private void runTasks() {
+    for (int i = 0; i < MAX_TASKS_PER_TURN; i++) {
+      Runnable task = tasks.poll();
+      if (task == null) {
+        return;
+      }
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        Thread t = Thread.currentThread();
+        t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      }
+    }
+  }
+
+  private void closeSelector() {
+    for (SelectionKey key : selector.keys()) {
+      try {
+        key.channel().close();
+      } catch (IOException ignored) {
+        // closing everything anyway
+      }
+    }
+    try {
+      selector.close();
+    } catch (IOException ignored) {
+      // nothing left to do
+    }
+  }
+
+  /** Stops the loop and closes every channel still registered with it. */
+  @Override
+  public void close() {
+    shutdown();
+    if (!inLoop()) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    closing = true;
+    selector.wakeup();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    shutdown();
+    List<Runnable> left = new ArrayList<>(tasks);
+    tasks.clear();
+    return left;
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return closing;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return closing && !thread.isAlive();
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    thread.join(Math.max(1, unit.toMillis(timeout)));
+    return !thread.isAlive();
+  }
+}

@@ -1,0 +1,196 @@
+package io.trellis.bench.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link ChannelStage} through a real loopback echo server: bytes intact and in order, bounded
+ * in-flight data with a slow consumer (backpressure), half-close (completing the input ends the
+ * echo, which completes the output), and a failed connection failing the stream. Each case runs
+ * with the stage's actor on the default dispatcher (readiness from a separate loop) and on a
+ * dispatcher whose executor is the loop.
+ */
+class ChannelStageTest {
+  private static final String LOOP_DISPATCHER = "test-loop-dispatcher";
+  private static final int TOTAL = 4 * 1024 * 1024;
+  private static final int CHUNK = 4 * 1024;
+  /** Socket buffers of both ends: small, so that in-flight bytes are bounded by design. */
+  private static final int SOCKET_BUFFER = 16 * 1024;
+
+  private static ActorSystem system;
+  private static Materializer mat;
+  private static EventLoop loop;
+
+  @BeforeAll
+  static void start() {
+    system =
+        ActorSystem.create(
+            "channel-stage-test",
+            ConfigFactory.parseString(
+                    LOOP_DISPATCHER
+                        + " { type = Dispatcher\n executor = \""
+                        + EventLoopExecutorConfigurator.class.getName()
+                        + "\" }")
+                .withFallback(ConfigFactory.load()));
+    mat = Materializer.matFromSystem(system);
+    loop = new EventLoop("channel-stage-test-loop");
+  }
+
+  @AfterAll
+  static void stop() {
+    loop.close();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  private static Attributes attributes(boolean onLoop) {
+    return onLoop ? ActorAttributes.dispatcher(LOOP_DISPATCHER) : Attributes.none();
+  }
+
+  @ParameterizedTest(name = "on loop dispatcher: {0}")
+  @ValueSource(booleans = {false, true})
+  void echoesEveryByteWithASlowConsumerAndBoundedInFlight(boolean onLoop) throws Exception {
+    byte[] data = new byte[TOTAL];
+    new Random(42).nextBytes(data);
+    List<ByteString> chunks = new ArrayList<>();
+    for (int i = 0; i < TOTAL; i += CHUNK) {
+      chunks.add(ByteString.fromArray(data, i, CHUNK));
+    }
+    try (ServerSocket server = echoServer()) {
+      SocketChannel channel = connecting(server.getLocalSocketAddress());
+      AtomicLong emitted = new AtomicLong();
+      SinkQueueWithCancel<ByteString> queue =
+          Source.from(chunks)
+              .map(
+                  c -> {
+                    emitted.addAndGet(c.size());
+                    return c;
+                  })
+              .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+              .toMat(Sink.queue(), Keep.right())
+              .withAttributes(attributes(onLoop))
+              .run(mat);
+      ByteArrayOutputStream received = new ByteArrayOutputStream(TOTAL);
+      long maxInFlight = 0;
+      int pulls = 0;
+      while (true) {
+        Optional<ByteString> next = queue.pull().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (next.isEmpty()) {
+          break; // the echo server saw our end of input and closed: the half-close worked
+        }
+        received.write(next.get().toArray());
+        maxInFlight = Math.max(maxInFlight, emitted.get() - received.size());
+        if (++pulls % 16 == 0) {
+          Thread.sleep(2); // a slow consumer, so that the socket fills and backpressure acts
+        }
+      }
+      assertArrayEquals(data, received.toByteArray(), "echoed bytes differ");
+      // stage: one element and one read buffer; sockets: four small kernel buffers (each
+      // possibly doubled by the kernel); echo server: 8 KiB; Sink.queue: 16 elements
+      assertTrue(
+          maxInFlight < 1024 * 1024,
+          "in-flight bytes not bounded by backpressure: " + maxInFlight + " of " + TOTAL);
+    }
+  }
+
+  @ParameterizedTest(name = "on loop dispatcher: {0}")
+  @ValueSource(booleans = {false, true})
+  void failsTheStreamWhenTheConnectionIsRefused(boolean onLoop) throws Exception {
+    InetSocketAddress closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = (InetSocketAddress) s.getLocalSocketAddress();
+    }
+    SocketChannel channel = connecting(closed);
+    var done =
+        Source.<ByteString>maybe()
+            .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+            .toMat(Sink.ignore(), Keep.right())
+            .withAttributes(attributes(onLoop))
+            .run(mat)
+            .toCompletableFuture();
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> done.get(30, TimeUnit.SECONDS));
+    assertInstanceOf(ConnectException.class, e.getCause());
+    assertTrue(isClosedEventually(channel), "channel left open after the failure");
+  }
+
+  private static boolean isClosedEventually(SocketChannel channel) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (channel.isOpen() && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    return !channel.isOpen();
+  }
+
+  private static SocketChannel connecting(java.net.SocketAddress to) throws IOException {
+    SocketChannel channel = SocketChannel.open();
+    channel.configureBlocking(false);
+    channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+    channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+    channel.connect(to);
+    return channel;
+  }
+
+  /** Accepts one connection and echoes it until end of input, then closes it. */
+  private static ServerSocket echoServer() throws IOException {
+    ServerSocket server = new ServerSocket();
+    server.setReceiveBufferSize(SOCKET_BUFFER);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+    Thread t =
+        new Thread(
+            () -> {
+              try (Socket s = server.accept()) {
+                s.setSendBufferSize(SOCKET_BUFFER);
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                byte[] buf = new byte[8 * 1024];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  out.write(buf, 0, n);
+                }
+              } catch (IOException ignored) {
+                // the test's assertions report what went wrong
+              }
+            },
+            "echo-server");
+    t.setDaemon(true);
+    t.start();
+    return server;
+  }
+}
