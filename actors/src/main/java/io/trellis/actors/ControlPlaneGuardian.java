@@ -5,6 +5,7 @@ import io.trellis.actors.destination.MeshHolder;
 import io.trellis.actors.destination.ServiceDestination;
 import io.trellis.actors.destination.StreamStats;
 import io.trellis.actors.metrics.MetricsGrpcService;
+import io.trellis.config.MeshConfig;
 import io.trellis.api.destination.Destination;
 import io.trellis.actors.identity.IdentityAuthority;
 import io.trellis.actors.identity.IdentityGrpcService;
@@ -24,6 +25,7 @@ import io.trellis.discovery.MeshUpdates;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -109,7 +111,13 @@ final class ControlPlaneGuardian {
                 system.dispatchers().lookup(DispatcherSelector.blocking())),
             Identity.name, system));
       });
-      handlers.add(MetricsGrpcService.start(ctx, mesh));
+      // stat ts reads the effective mesh (applied TrafficSplits included), as the holder has it.
+      AtomicReference<MeshConfig> effective = new AtomicReference<>(mesh.current());
+      holder.tell(new MeshHolder.Watch(ctx.spawn(Behaviors.<MeshConfig>receiveMessage(m -> {
+        effective.set(m);
+        return Behaviors.same();
+      }), "effective-mesh")));
+      handlers.add(MetricsGrpcService.start(ctx, mesh, effective::get));
       handlers.add(ResourcesHandlerFactory.partial(
           new ResourcesGrpcService(system, store, RESOURCE_WRITE_TIMEOUT.multipliedBy(2)),
           Resources.name, system));

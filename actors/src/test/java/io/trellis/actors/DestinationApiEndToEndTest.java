@@ -10,8 +10,12 @@ import io.trellis.api.destination.EndpointSet;
 import io.trellis.api.destination.GetDestination;
 import io.trellis.api.destination.ServiceList;
 import io.trellis.api.destination.WatchServicesRequest;
+import io.trellis.config.FailureAccrual;
+import io.trellis.config.Fault;
+import io.trellis.config.HeaderRoute;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
+import io.trellis.config.ServiceConfig;
 import io.trellis.discovery.HoconMeshSource;
 import io.trellis.discovery.destination.DestinationApiSource;
 import io.trellis.discovery.destination.MeshProtos;
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -73,6 +78,8 @@ class DestinationApiEndToEndTest {
               isFailure: true
             isRetryable: true
             timeout: 300ms
+            x-trellis-fault:
+              delay: {percent: 5, duration: 200ms}
           - name: POST /api/vote
             condition:
               all:
@@ -117,7 +124,15 @@ class DestinationApiEndToEndTest {
 
   private void writeMesh(String extraWorkloads) throws Exception {
     String text = TestMeshes.meshConf(extraWorkloads)
-        .replace("namespace = demo", "namespace = demo\n  resources = [\"profiles\"]");
+        .replace("namespace = demo", "namespace = demo\n  resources = [\"profiles\"]")
+        .replace("web-svc { port = 80 }", """
+            web-svc {
+              port = 80
+              routing = [{ match { headers { x-canary = "true" } }, backend = voting-svc }]
+              faults { "[DEFAULT]" { abort { percent = 10, status = 503 } } }
+              failure-accrual { consecutive-failures = 3 }
+            }
+            """);
     Path tmp = dir.resolve("mesh.conf.tmp");
     Files.writeString(tmp, text);
     Files.move(tmp, meshConf, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -188,7 +203,19 @@ class DestinationApiEndToEndTest {
         assertEquals(expected.endpointsOf(service), assembled.endpointsOf(service), service);
         assertEquals(expected.profileOf(service), assembled.profileOf(service), service);
         assertEquals(expected.splitOf(service), assembled.splitOf(service), service);
+        assertEquals(expected.services().get(service), assembled.services().get(service),
+            service);
       }
+      // What a mesh.conf proxy applies per request reached this one too.
+      ServiceConfig web = assembled.services().get("web-svc");
+      assertEquals(List.of(new HeaderRoute(
+              List.of(HeaderRoute.HeaderMatch.exact("x-canary", "true")), "voting-svc")),
+          web.routing());
+      assertEquals(Map.of("[DEFAULT]", new Fault(new Fault.Abort(10, 503, 14), null)),
+          web.faults());
+      assertEquals(new FailureAccrual(3, null, null, null), web.failureAccrual());
+      assertEquals(new Fault(null, new Fault.Delay(5, Duration.ofMillis(200))),
+          assembled.profileOf("web-svc").orElseThrow().routes().get(0).fault());
       assertEquals(expected.resolve("web-svc.demo:80", 80),
           assembled.resolve("web-svc.demo:80", 80));
 

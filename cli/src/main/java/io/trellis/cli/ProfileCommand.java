@@ -106,12 +106,15 @@ final class ProfileCommand implements Callable<Integer> {
 
   private final Function<HostPort, ObservedRequests> taps;
 
-  /** As the command line runs it: no tap API yet (see {@link ObservedRequests#unavailable()}). */
+  /** As the command line runs it: --tap asks the control plane's Tap API. */
   ProfileCommand() {
-    this(controlPlane -> ObservedRequests.unavailable());
+    this(null);
   }
 
-  /** With a tap client for the given control-plane address (tests pass recorded traffic). */
+  /**
+   * With a tap client for the given control-plane address (tests pass recorded traffic); null:
+   * {@link TapObservedRequests}, the control plane's Tap API.
+   */
   ProfileCommand(Function<HostPort, ObservedRequests> taps) {
     this.taps = taps;
   }
@@ -128,7 +131,7 @@ final class ProfileCommand implements Callable<Integer> {
     } catch (SourceException e) {
       return err(e.getMessage(), USAGE_ERROR); // names file, line and key
     } catch (ObservedRequests.TapUnavailableException e) {
-      return err(e.getMessage(), UNAVAILABLE);
+      return e.hasMessage() ? err(e.getMessage(), UNAVAILABLE) : e.exitCode();
     } catch (IOException e) {
       String reason = e instanceof NoSuchFileException ? "no such file" : e.toString();
       return err(file() + ": " + reason, USAGE_ERROR);
@@ -177,8 +180,9 @@ final class ProfileCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage("--control-plane: " + e.getMessage());
     }
-    List<ObservedRequests.Request> seen =
-        taps.apply(address).observe(kindName[1], namespace, duration);
+    ObservedRequests observed =
+        taps != null ? taps.apply(address) : new TapObservedRequests(address, spec.commandLine().getErr());
+    List<ObservedRequests.Request> seen = observed.observe(kindName[1], namespace, duration);
     return RouteInference.infer(seen, tapRouteLimit);
   }
 

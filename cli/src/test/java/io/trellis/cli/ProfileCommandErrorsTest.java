@@ -223,14 +223,17 @@ class ProfileCommandErrorsTest {
   }
 
   @Test
-  void tapWithoutTheTapApi() {
-    ProfileRun.Result r = ProfileRun.run(
-        "web-svc", "-n", "emojivoto", "--tap", "deploy/web", "--tap-duration", "10s");
-    assertEquals(1, r.code());
+  void tapWithAnUnreachableControlPlaneExits1NamingIt() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // closed again: nothing listens there
+    }
+    ProfileRun.Result r = ProfileRun.run("web-svc", "-n", "emojivoto", "--tap", "deploy/web",
+        "--tap-duration", "10s", "--control-plane", "127.0.0.1:" + port);
+    assertEquals(1, r.code(), r.err());
     assertEquals("", r.out());
-    assertEquals("trellis profile: --tap needs the control plane's tap API, which this build of"
-        + " Trellis does not have yet; write the profile with --template, --open-api or --proto"
-        + " instead\n", r.err());
+    assertTrue(r.err().startsWith("trellis profile: control plane 127.0.0.1:" + port + ": "), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.trellis.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -11,16 +12,33 @@ import java.util.Set;
  *
  * @param opaquePorts ports whose connections skip protocol detection
  * @param failureAccrual the service's own circuit-breaking settings, or null for the defaults
+ * @param routing header routing rules, tried in order before the service's traffic split
+ * @param faults fault injection by route name ({@code rt_route}, {@code [DEFAULT]} included);
+ *     overrides a profile route's {@code x-trellis-fault}
  */
 public record ServiceConfig(
     String name,
     int port,
     List<HostPort> endpoints,
     Set<Integer> opaquePorts,
-    FailureAccrual failureAccrual) {
+    FailureAccrual failureAccrual,
+    List<HeaderRoute> routing,
+    Map<String, Fault> faults) {
   public ServiceConfig {
     endpoints = List.copyOf(endpoints);
     opaquePorts = Set.copyOf(opaquePorts);
+    routing = List.copyOf(routing);
+    faults = Map.copyOf(faults);
+  }
+
+  /** A service without header routing or faults. */
+  public ServiceConfig(
+      String name,
+      int port,
+      List<HostPort> endpoints,
+      Set<Integer> opaquePorts,
+      FailureAccrual failureAccrual) {
+    this(name, port, endpoints, opaquePorts, failureAccrual, List.of(), Map.of());
   }
 
   /** A service with the default opaque ports and the proxy's default failure accrual. */

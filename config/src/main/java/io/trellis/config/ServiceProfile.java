@@ -50,17 +50,29 @@ public record ServiceProfile(
    * @param retryable whether failed requests may be retried within the profile's budget
    * @param timeout the whole request's deadline including retries, or null when unset (the proxy
    *     then applies its default)
+   * @param fault fault injection ({@code x-trellis-fault}, a Trellis extension), or null
    */
   public record Route(
       String name,
       RequestMatch condition,
       List<ResponseClass> responseClasses,
       boolean retryable,
-      Duration timeout) {
+      Duration timeout,
+      Fault fault) {
     public Route {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(condition, "condition");
       responseClasses = List.copyOf(responseClasses);
+    }
+
+    /** A route without fault injection. */
+    public Route(
+        String name,
+        RequestMatch condition,
+        List<ResponseClass> responseClasses,
+        boolean retryable,
+        Duration timeout) {
+      this(name, condition, responseClasses, retryable, timeout, null);
     }
 
     /** Whether a response with this status counts as a failure on this route. */

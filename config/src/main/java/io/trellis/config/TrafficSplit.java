@@ -15,7 +15,7 @@ public record TrafficSplit(String name, String namespace, String service, List<B
     backends = List.copyOf(backends);
   }
 
-  /** The sum of the weights; never zero in a loaded split. */
+  /** The sum of the weights; zero means every request stays on the apex's own endpoints. */
   public long totalWeightMilli() {
     return backends.stream().mapToLong(Backend::weightMilli).sum();
   }

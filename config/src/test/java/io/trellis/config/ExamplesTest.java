@@ -25,6 +25,7 @@ class ExamplesTest {
     ServiceProfile web = mesh.profileOf("web-svc").orElseThrow();
     assertTrue(mesh.profileOf("voting-svc").isEmpty());
     assertEquals(1000, mesh.splitOf("web-svc").orElseThrow().totalWeightMilli());
+    assertEquals("web-canary", mesh.services().get("web-svc").routing().get(0).backend());
     ServiceProfile.Route vote = web.routeFor("GET", "/api/vote").orElseThrow();
     assertTrue(vote.retryable());
     assertEquals(Duration.ofMillis(300), vote.timeout());

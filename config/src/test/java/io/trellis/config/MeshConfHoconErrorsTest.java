@@ -49,7 +49,7 @@ class MeshConfHoconErrorsTest {
         }
         """);
     assertAt(e, conf, 2, "trellis.mesh.services.web-svc.colour");
-    assertReason(e, "expected one of endpoints, failure-accrual, opaque-ports, port");
+    assertReason(e, "expected one of endpoints, failure-accrual, faults, opaque-ports, port, routing");
   }
 
   @Test

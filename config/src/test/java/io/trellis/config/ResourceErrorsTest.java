@@ -364,19 +364,6 @@ class ResourceErrorsTest {
   }
 
   @Test
-  void zeroSumWeights() {
-    MeshConfigException e = fail(SPLIT_HEAD + """
-        spec:
-          service: web-svc
-          backends:
-          - {service: web-svc, weight: 0}
-          - {service: web-canary, weight: 0m}
-        """);
-    assertAt(e, yaml, 8, "spec.backends");
-    assertReason(e, "add up to zero");
-  }
-
-  @Test
   void badQuantity() {
     MeshConfigException e = fail(SPLIT_HEAD + """
         spec:

@@ -9,6 +9,7 @@ import io.trellis.proxy.admin.AdminServer;
 import io.trellis.proxy.balance.Destinations;
 import io.trellis.proxy.detect.HttpListener;
 import io.trellis.proxy.errors.Rescue;
+import io.trellis.proxy.fault.InjectFaults;
 import io.trellis.proxy.http.Balance;
 import io.trellis.proxy.http.ChunkedBodies;
 import io.trellis.proxy.http.Direction;
@@ -41,6 +42,7 @@ import io.trellis.proxy.metrics.RouteMetrics;
 import io.trellis.proxy.profile.Profiles;
 import io.trellis.proxy.profile.SelectRoute;
 import io.trellis.proxy.retry.Retries;
+import io.trellis.proxy.split.SelectBackend;
 import io.trellis.proxy.timeout.RouteTimeout;
 import io.trellis.proxy.tap.EventLog;
 import io.trellis.proxy.tap.EventRing;
@@ -116,9 +118,7 @@ public final class Sidecar {
   }
 
   /**
-   * The outbound path: from the app to a mesh service or, for any other authority, to egress. Seams
-   * for later stages: traffic splits in routing (logical service to concrete backend), tap around
-   * metrics.
+   * The outbound path: from the app to a mesh service or, for any other authority, to egress.
    */
   static HttpService outbound(
       ActorSystem<?> system,
@@ -138,9 +138,13 @@ public final class Sidecar {
     return Forward.to(upstreams)
         // pick an endpoint of the service (p2c over Peak-EWMA), waiting up to fail-fast for one
         .push(Balance.over(destinations, failFast))
+        // the concrete backend: a header rule's, else a TrafficSplit's weighted draw
+        .push(SelectBackend.of(mesh))
         // retryable routes: failed attempts go again (to a freshly picked endpoint) within budget
         .push(Retries.budgeted(routeMetrics, Materializer.matFromSystem(system), System::nanoTime,
             settings.routes().maxRetryBody()))
+        // the route's faults: delay a share (on the scheduler), abort a share with its status
+        .push(InjectFaults.on(system))
         // the route's timeout bounds the request, retries included: 504 and the call cancelled
         .push(RouteTimeout.bound(system))
         // route_request_total, route_response_total, route_response_latency_ms per route

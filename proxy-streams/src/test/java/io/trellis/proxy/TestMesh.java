@@ -5,6 +5,7 @@ import io.trellis.config.MeshConfig;
 import io.trellis.config.ProxyPorts;
 import io.trellis.config.ServiceConfig;
 import io.trellis.config.ServiceProfile;
+import io.trellis.config.TrafficSplit;
 import io.trellis.config.WorkloadConfig;
 import io.trellis.discovery.MeshUpdates;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ final class TestMesh implements MeshUpdates {
   private final Map<String, ServiceConfig> services = new HashMap<>();
   private final Map<String, WorkloadConfig> workloads = new HashMap<>();
   private final Map<String, ServiceProfile> profiles = new HashMap<>();
+  private final Map<String, TrafficSplit> splits = new HashMap<>();
   private final List<Consumer<MeshConfig>> listeners = new CopyOnWriteArrayList<>();
   private volatile MeshConfig current = new MeshConfig(NAMESPACE, Map.of(), Map.of());
 
@@ -42,6 +44,18 @@ final class TestMesh implements MeshUpdates {
 
   synchronized TestMesh service(String name, int port, HostPort... unmeshed) {
     services.put(name, new ServiceConfig(name, port, List.of(unmeshed)));
+    return publish();
+  }
+
+  /** A service built by the caller (e.g. with header routing or faults). */
+  synchronized TestMesh service(ServiceConfig service) {
+    services.put(service.name(), service);
+    return publish();
+  }
+
+  /** Adds or replaces the TrafficSplit of its apex service. */
+  synchronized TestMesh split(TrafficSplit split) {
+    splits.put(split.service(), split);
     return publish();
   }
 
@@ -77,7 +91,8 @@ final class TestMesh implements MeshUpdates {
   private TestMesh publish() {
     current =
         new MeshConfig(
-            NAMESPACE, services, workloads, List.copyOf(profiles.values()), List.of(), null);
+            NAMESPACE, services, workloads, List.copyOf(profiles.values()),
+            List.copyOf(splits.values()), null);
     listeners.forEach(l -> l.accept(current));
     return this;
   }

@@ -66,8 +66,7 @@ class AppliedResourcesScenarioTest {
 
   /**
    * What the proxies' discovery sees: the same {@link DestinationApiSource} a proxy runs,
-   * subscribed to the control plane. (The proxy's router does not act on TrafficSplits yet, so
-   * the split is observed where the proxy receives it.)
+   * subscribed to the control plane (the proxies act on it: TrafficSplitScenarioTest).
    */
   private static DestinationApiSource observe(String controlPlane) {
     return DestinationApiSource.start(mesh.system(), DestinationApiSource.Settings.of(
@@ -82,7 +81,8 @@ class AppliedResourcesScenarioTest {
   void appliedSplitReachesTheProxiesAndOutlivesAControlPlaneRestart() throws Exception {
     mesh.requireProxies();
     Target echo = mesh.target("client", MeshFixture.SERVICE);
-    SteadyTraffic.warmUp(mesh, echo, List.of("server-a"));
+    // server-b too: once the split is applied the proxies send it a share of the traffic
+    SteadyTraffic.warmUp(mesh, echo, List.of("server-a", "server-b"));
     ControlPlaneProcess cp = mesh.controlPlane(0);
 
     Cli check = trellis(cp.destination(), "check", "--proxy", "--wait", "30s");

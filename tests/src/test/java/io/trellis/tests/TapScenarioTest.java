@@ -83,6 +83,44 @@ class TapScenarioTest {
     assertTrue(bad.stderr().contains("deploy/nope: no such workload in namespace e2e"), bad.stderr());
   }
 
+  /**
+   * {@code trellis profile --tap}: the server's inbound requests seen through the control plane's
+   * Tap API during --tap-duration become the routes of the printed ServiceProfile (ids folded
+   * into a parameter); the client's requests are outbound for the client and not its routes.
+   */
+  @Test
+  void profileFromTapHasTheObservedRoutes() throws Exception {
+    mesh.requireProxies();
+    Target echo = mesh.target("client", MeshFixture.SERVICE);
+    String cp = "--control-plane=" + mesh.controlPlane(0).destination();
+    CliProcess profile = CliProcess.start(mesh.logDir(), "profile-tap",
+        "profile", MeshFixture.SERVICE, "-n", "e2e", "--tap", "deploy/server",
+        "--tap-duration", "10s", cp);
+    List<String> paths = List.of("/profiled/items/123", "/profiled/items/456", "/profiled/other");
+    int[] sent = {0};
+    Deadline.in(CLI_WITHIN).await("trellis profile --tap ends after its duration", () -> {
+      if (profile.alive()) {
+        get(echo, paths.get(sent[0]++ % paths.size()));
+      }
+      return !profile.alive();
+    }, profile::stderr);
+    assertEquals(0, profile.await(CLI_WITHIN), profile::stderr);
+    String yaml = profile.stdout();
+    assertTrue(yaml.contains("kind: ServiceProfile")
+        && yaml.contains("name: " + MeshFixture.SERVICE + ".e2e.svc.cluster.local"), yaml);
+    assertTrue(yaml.contains("- name: GET /profiled/items/{id}\n    condition:\n      method: GET\n"
+        + "      pathRegex: /profiled/items/[^/]*\n"), yaml);
+    assertTrue(yaml.contains("- name: GET /profiled/other\n"), yaml);
+    assertTrue(!yaml.contains("/profiled/items/123"), "ids fold into a parameter:\n" + yaml);
+
+    // A workload the control plane does not know is a usage error, said once.
+    CliProcess nope = CliProcess.start(mesh.logDir(), "profile-tap-nope",
+        "profile", MeshFixture.SERVICE, "-n", "e2e", "--tap", "deploy/nope", "--tap-duration", "2s", cp);
+    assertEquals(2, nope.await(CLI_WITHIN), nope::stderr);
+    assertTrue(nope.stderr().startsWith("trellis profile: ") && nope.stderr().contains("deploy/nope"),
+        nope.stderr());
+  }
+
   private static void get(Target target, String path) {
     try {
       HttpResponse<String> r = HTTP.send(

@@ -41,6 +41,15 @@ public final class MetricsGrpcService implements Metrics {
    */
   public static Function<HttpRequest, CompletionStage<HttpResponse>> start(
       ActorContext<?> ctx, MeshUpdates mesh) {
+    return start(ctx, mesh, mesh::current);
+  }
+
+  /**
+   * As {@link #start(ActorContext, MeshUpdates)}, answering from {@code effective}: mesh.conf with
+   * the applied resources over it, so that {@code stat ts} lists applied TrafficSplits.
+   */
+  public static Function<HttpRequest, CompletionStage<HttpResponse>> start(
+      ActorContext<?> ctx, MeshUpdates mesh, Supplier<MeshConfig> effective) {
     MetricsSettings settings = MetricsSettings.forMesh(mesh.current());
     Supplier<MeshConfig> current = mesh::current;
     MetricsSource source;
@@ -54,7 +63,7 @@ public final class MetricsGrpcService implements Metrics {
     }
     ctx.getLog().info("metrics API: numbers from {}", source.describe());
     MetricsGrpcService service =
-        new MetricsGrpcService(new StatQueries(source, current, settings.retention()));
+        new MetricsGrpcService(new StatQueries(source, effective, settings.retention()));
     return MetricsHandlerFactory.partial(service, Metrics.name, ctx.getSystem());
   }
 

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * Where {@code trellis profile --tap} gets its traffic: the requests a workload's proxy received
- * (inbound) during a while. The control plane's tap API is the real source; tests use a fixed
- * list.
+ * (inbound) during a while. The control plane's tap API is the real source ({@code
+ * io.trellis.cli.TapObservedRequests}); tests may use a fixed list.
  */
 @FunctionalInterface
 public interface ObservedRequests {
@@ -27,21 +27,30 @@ public interface ObservedRequests {
     }
   }
 
-  /** No tap API to ask (yet): every observation fails with a clear message. */
-  static ObservedRequests unavailable() {
-    return (workload, namespace, duration) -> {
-      throw new TapUnavailableException(
-          "--tap needs the control plane's tap API, which this build of Trellis does not have"
-              + " yet; write the profile with --template, --open-api or --proto instead");
-    };
-  }
-
-  /** Traffic cannot be observed; the message says why and what to do instead. */
+  /**
+   * Traffic cannot be observed; the message says why and what to do instead, or is null when the
+   * reason was already printed (then {@link #exitCode()} is the command's exit code).
+   */
   final class TapUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final int exitCode;
 
     public TapUnavailableException(String message) {
+      this(message, 1);
+    }
+
+    public TapUnavailableException(String message, int exitCode) {
       super(message);
+      this.exitCode = exitCode;
+    }
+
+    /** Whether the reason is still to be printed. */
+    public boolean hasMessage() {
+      return getMessage() != null;
+    }
+
+    public int exitCode() {
+      return exitCode;
     }
   }
 }

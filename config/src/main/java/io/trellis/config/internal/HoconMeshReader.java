@@ -8,6 +8,8 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.trellis.config.FailureAccrual;
+import io.trellis.config.Fault;
+import io.trellis.config.HeaderRoute;
 import io.trellis.config.HostPort;
 import io.trellis.config.OpaquePorts;
 import io.trellis.config.MeshConfigException;
@@ -36,7 +38,13 @@ public final class HoconMeshReader {
   private static final Set<String> MESH_KEYS =
       Set.of("namespace", "services", "workloads", "resources");
   private static final Set<String> SERVICE_KEYS =
-      Set.of("port", "endpoints", "opaque-ports", "failure-accrual");
+      Set.of("port", "endpoints", "opaque-ports", "failure-accrual", "routing", "faults");
+  private static final Set<String> RULE_KEYS = Set.of("match", "backend");
+  private static final Set<String> MATCH_KEYS = Set.of("headers");
+  private static final Set<String> HEADER_KEYS = Set.of("exact", "regex");
+  private static final Set<String> FAULT_KEYS = Set.of("abort", "delay");
+  private static final Set<String> ABORT_KEYS = Set.of("percent", "status", "grpc-status");
+  private static final Set<String> DELAY_KEYS = Set.of("percent", "duration");
   private static final Set<String> FAILURE_ACCRUAL_KEYS =
       Set.of("consecutive-failures", "penalty-min", "penalty-max", "jitter");
   private static final Set<String> WORKLOAD_KEYS =
@@ -96,6 +104,120 @@ public final class HoconMeshReader {
     return new FailureAccrual(failures, min, max, jitter);
   }
 
+  /**
+   * A service's {@code routing = [ { match { headers { NAME = VALUE | { regex = R } } }, backend =
+   * SERVICE } ]}: header rules in order; every header of a rule must match.
+   */
+  private static List<HeaderRoute> routing(HoconObject service, Set<String> services) {
+    List<HeaderRoute> out = new ArrayList<>();
+    if (!service.has("routing")) {
+      return out;
+    }
+    for (HoconObject.Element e : service.list("routing")) {
+      HoconObject rule = service.asObject(e.value(), e.path());
+      rule.allowOnly(RULE_KEYS);
+      String backend = rule.string("backend");
+      if (!services.contains(backend)) {
+        throw rule.fail(rule.value("backend"), rule.child("backend"),
+            unknownService(backend, services));
+      }
+      HoconObject match = rule.object("match");
+      match.allowOnly(MATCH_KEYS);
+      HoconObject headers = match.object("headers");
+      List<HeaderRoute.HeaderMatch> matches = new ArrayList<>();
+      for (String name : headers.keys()) {
+        ConfigValue v = headers.object().get(name);
+        String at = headers.child(name);
+        if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+          throw headers.fail(v, at, "\"" + name + "\" is not an HTTP header name");
+        }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (v.valueType() == ConfigValueType.OBJECT) {
+          HoconObject h = headers.asObject(v, at);
+          h.allowOnly(HEADER_KEYS);
+          if (h.has("exact") == h.has("regex")) {
+            throw h.fail(v, at, "give exactly one of exact or regex");
+          }
+          if (h.has("exact")) {
+            matches.add(HeaderRoute.HeaderMatch.exact(lower, h.string("exact")));
+          } else {
+            String regex = h.string("regex");
+            try {
+              matches.add(HeaderRoute.HeaderMatch.regex(lower, regex));
+            } catch (java.util.regex.PatternSyntaxException ex) {
+              throw h.fail(h.value("regex"), h.child("regex"),
+                  "not a regular expression: " + ex.getDescription());
+            }
+          }
+        } else {
+          matches.add(HeaderRoute.HeaderMatch.exact(lower, headers.asString(v, at)));
+        }
+      }
+      if (matches.isEmpty()) {
+        throw match.fail(match.value("headers"), match.child("headers"),
+            "a rule needs at least one header to match");
+      }
+      out.add(new HeaderRoute(matches, backend));
+    }
+    return out;
+  }
+
+  /**
+   * A service's {@code faults { "ROUTE NAME" { abort { percent, status, grpc-status }, delay {
+   * percent, duration } } }}, by route name ({@code "[DEFAULT]"} included).
+   */
+  private static Map<String, Fault> faults(HoconObject service) {
+    Map<String, Fault> out = new LinkedHashMap<>();
+    if (!service.has("faults")) {
+      return out;
+    }
+    HoconObject faults = service.object("faults");
+    for (String route : faults.keys()) {
+      HoconObject f = faults.asObject(faults.object().get(route), faults.child(route));
+      f.allowOnly(FAULT_KEYS);
+      Fault.Abort abort = null;
+      if (f.has("abort")) {
+        HoconObject a = f.object("abort");
+        a.allowOnly(ABORT_KEYS);
+        double status = a.number("status");
+        if (status < 100 || status > 599 || status != Math.rint(status)) {
+          throw a.fail(a.value("status"), a.child("status"),
+              "expected an HTTP status 100..599, got " + status);
+        }
+        int grpc = Fault.Abort.DEFAULT_GRPC_STATUS;
+        if (a.has("grpc-status")) {
+          double g = a.number("grpc-status");
+          if (g < 0 || g > 16 || g != Math.rint(g)) {
+            throw a.fail(a.value("grpc-status"), a.child("grpc-status"),
+                "expected a gRPC status code 0..16, got " + g);
+          }
+          grpc = (int) g;
+        }
+        abort = new Fault.Abort(percent(a), (int) status, grpc);
+      }
+      Fault.Delay delay = null;
+      if (f.has("delay")) {
+        HoconObject d = f.object("delay");
+        d.allowOnly(DELAY_KEYS);
+        delay = new Fault.Delay(percent(d), d.positiveDuration("duration"));
+      }
+      if (abort == null && delay == null) {
+        throw f.fail(f.object().origin(), f.path(), "a fault needs abort or delay (or both)");
+      }
+      out.put(route, new Fault(abort, delay));
+    }
+    return out;
+  }
+
+  private static double percent(HoconObject o) {
+    double p = o.number("percent");
+    if (!(p >= 0 && p <= 100)) {
+      throw o.fail(o.value("percent"), o.child("percent"),
+          "expected a percentage 0..100, got " + p);
+    }
+    return p;
+  }
+
   public Mesh read(Config config) {
     HoconObject mesh = meshBlock(config);
     mesh.allowOnly(MESH_KEYS);
@@ -131,7 +253,9 @@ public final class HoconMeshReader {
               service.port(),
               endpoints(s, listeners),
               service.opaquePorts(),
-              failureAccrual(s)));
+              failureAccrual(s),
+              routing(s, services.keySet()),
+              faults(s)));
     }
 
     List<Resource> resources = new ArrayList<>();

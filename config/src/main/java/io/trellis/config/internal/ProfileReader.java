@@ -1,5 +1,6 @@
 package io.trellis.config.internal;
 
+import io.trellis.config.Fault;
 import io.trellis.config.MeshConfig;
 import io.trellis.config.RequestMatch;
 import io.trellis.config.ResponseMatch;
@@ -28,7 +29,10 @@ final class ProfileReader {
   private static final Set<String> SPEC_KEYS =
       Set.of("routes", "retryBudget", "dstOverrides", "opaquePorts");
   private static final Set<String> ROUTE_KEYS =
-      Set.of("name", "condition", "responseClasses", "isRetryable", "timeout");
+      Set.of("name", "condition", "responseClasses", "isRetryable", "timeout", "x-trellis-fault");
+  private static final Set<String> FAULT_KEYS = Set.of("abort", "delay");
+  private static final Set<String> ABORT_KEYS = Set.of("percent", "status", "grpcStatus");
+  private static final Set<String> DELAY_KEYS = Set.of("percent", "duration");
   private static final Set<String> REQUEST_KEYS =
       Set.of("method", "pathRegex", "all", "any", "not");
   private static final Set<String> CLASS_KEYS = Set.of("condition", "isFailure");
@@ -114,7 +118,53 @@ final class ProfileReader {
     if (timeout != null && timeout.isZero()) {
       timeout = null;
     }
-    return new Route(name, condition, classes, retryable, timeout);
+    Fault fault = r.optionalMap("x-trellis-fault").map(ProfileReader::fault).orElse(null);
+    return new Route(name, condition, classes, retryable, timeout, fault);
+  }
+
+  /**
+   * A route's {@code x-trellis-fault: {abort: {percent, status, grpcStatus}, delay: {percent,
+   * duration}}} (a Trellis extension).
+   */
+  private static Fault fault(YamlMap f) {
+    f.allowOnly(FAULT_KEYS);
+    Fault.Abort abort = f.optionalMap("abort").map(a -> {
+      a.allowOnly(ABORT_KEYS);
+      double percent = percent(a);
+      int status = statusCode(a, a.required("status"), "status");
+      int grpc = Fault.Abort.DEFAULT_GRPC_STATUS;
+      if (a.get("grpcStatus").isPresent()) {
+        Node n = a.required("grpcStatus");
+        long g = a.integer(n, a.child("grpcStatus"));
+        if (g < 0 || g > 16) {
+          throw a.fail(n, a.child("grpcStatus"), "expected a gRPC status code 0..16, got " + g);
+        }
+        grpc = (int) g;
+      }
+      return new Fault.Abort(percent, status, grpc);
+    }).orElse(null);
+    Fault.Delay delay = f.optionalMap("delay").map(d -> {
+      d.allowOnly(DELAY_KEYS);
+      double percent = percent(d);
+      Duration duration = duration(d, d.required("duration"), "duration");
+      if (duration.isZero()) {
+        throw d.fail("duration", "expected a positive duration such as 200ms");
+      }
+      return new Fault.Delay(percent, duration);
+    }).orElse(null);
+    if (abort == null && delay == null) {
+      throw f.fail(f.node(), f.path(), "a fault needs abort or delay (or both)");
+    }
+    return new Fault(abort, delay);
+  }
+
+  private static double percent(YamlMap m) {
+    Node n = m.required("percent");
+    double p = m.number(n, m.child("percent"));
+    if (!(p >= 0 && p <= 100)) {
+      throw m.fail(n, m.child("percent"), "expected a percentage 0..100, got " + p);
+    }
+    return p;
   }
 
   /** Several fields in one condition all apply, as in Linkerd. */

@@ -60,10 +60,7 @@ final class SplitReader {
       }
       backends.add(new Backend(backend, weight));
     }
-    if (total == 0) {
-      throw spec.fail(
-          "backends", "the backends' weights add up to zero; at least one must be positive");
-    }
+    // All weights zero is accepted: the proxy then sends the apex's traffic to its own endpoints.
     return new TrafficSplit(meta.name(), meta.namespace(), service, backends);
   }
 

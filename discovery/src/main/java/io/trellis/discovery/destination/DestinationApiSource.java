@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * unchanged. Trade-off: it subscribes to every service of the mesh up front, where Linkerd's proxy
  * subscribes per authority on first use; for a mesh.conf-sized mesh that is a handful of streams
  * and it keeps the proxy's routing code untouched. The assembled mesh carries what a proxy needs
- * (namespace, services and ports, endpoints, profiles, splits); a workload's app port is not
+ * (namespace, services and ports, endpoints, profiles, splits, and each service's header routing,
+ * faults and failure accrual); a workload's app port is not
  * known from the API and is set to its inbound port.
  *
  * <p>Failover: the addresses are tried in turn; every stream that ends (failure, or a node that
@@ -249,13 +250,13 @@ public final class DestinationApiSource implements MeshUpdates, AutoCloseable {
     List<TrafficSplit> splits = new ArrayList<>();
     ports.forEach((name, port) -> {
       EndpointSet set = endpoints.getOrDefault(name, EndpointSet.getDefaultInstance());
-      services.put(name, new ServiceConfig(name, port, MeshProtos.unmeshed(set)));
+      DestinationProfile profile = profiles.get(name);
+      services.put(name, MeshProtos.serviceConfig(name, port, set, profile));
       for (WeightedAddr a : set.getEndpointsList()) {
         if (!a.getWorkload().isEmpty()) {
           workloads.computeIfAbsent(a.getWorkload(), w -> new WorkloadParts(a)).serves.add(name);
         }
       }
-      DestinationProfile profile = profiles.get(name);
       if (profile != null) {
         MeshProtos.serviceProfile(profile).ifPresent(serviceProfiles::add);
         MeshProtos.trafficSplit(profile).ifPresent(splits::add);

@@ -10,8 +10,12 @@ import io.trellis.api.destination.TcpAddress;
 import io.trellis.api.destination.WeightedAddr;
 import io.trellis.api.destination.WeightedDst;
 import io.trellis.config.Endpoint;
+import io.trellis.config.FailureAccrual;
+import io.trellis.config.Fault;
+import io.trellis.config.HeaderRoute;
 import io.trellis.config.HostPort;
 import io.trellis.config.MeshConfig;
+import io.trellis.config.OpaquePorts;
 import io.trellis.config.RequestMatch;
 import io.trellis.config.ResponseMatch;
 import io.trellis.config.ServiceConfig;
@@ -113,6 +117,61 @@ public final class MeshProtos {
               .setService(b.service()).setWeightMilli(b.weightMilli())));
       out.setSplit(split);
     });
+    ServiceConfig config = mesh.services().get(service);
+    if (config != null) {
+      config.routing().forEach(r -> out.addHeaderRoutes(headerRoute(r)));
+      config.faults().forEach((route, f) -> out.putFaults(route, fault(f)));
+      if (config.failureAccrual() != null) {
+        out.setFailureAccrual(failureAccrual(config.failureAccrual()));
+      }
+    }
+    return out.build();
+  }
+
+  private static io.trellis.api.destination.HeaderRoute headerRoute(HeaderRoute r) {
+    var out = io.trellis.api.destination.HeaderRoute.newBuilder().setBackend(r.backend());
+    for (HeaderRoute.HeaderMatch m : r.headers()) {
+      var match = io.trellis.api.destination.HeaderMatch.newBuilder().setName(m.name());
+      if (m.exact() != null) {
+        match.setExact(m.exact());
+      } else {
+        match.setRegex(m.regex().pattern());
+      }
+      out.addHeaders(match);
+    }
+    return out.build();
+  }
+
+  private static io.trellis.api.destination.Fault fault(Fault f) {
+    var out = io.trellis.api.destination.Fault.newBuilder();
+    if (f.abort() != null) {
+      out.setAbort(io.trellis.api.destination.Fault.Abort.newBuilder()
+          .setPercent(f.abort().percent())
+          .setStatus(f.abort().status())
+          .setGrpcStatus(f.abort().grpcStatus()));
+    }
+    if (f.delay() != null) {
+      out.setDelay(io.trellis.api.destination.Fault.Delay.newBuilder()
+          .setPercent(f.delay().percent())
+          .setDuration(duration(f.delay().duration())));
+    }
+    return out.build();
+  }
+
+  private static io.trellis.api.destination.FailureAccrual failureAccrual(FailureAccrual a) {
+    var out = io.trellis.api.destination.FailureAccrual.newBuilder();
+    if (a.consecutiveFailures() != null) {
+      out.setConsecutiveFailures(a.consecutiveFailures());
+    }
+    if (a.penaltyMin() != null) {
+      out.setPenaltyMin(duration(a.penaltyMin()));
+    }
+    if (a.penaltyMax() != null) {
+      out.setPenaltyMax(duration(a.penaltyMax()));
+    }
+    if (a.jitter() != null) {
+      out.setJitter(a.jitter());
+    }
     return out.build();
   }
 
@@ -126,6 +185,9 @@ public final class MeshProtos {
             .setCondition(responseMatch(c.condition())).setIsFailure(c.failure())));
     if (r.timeout() != null) {
       out.setTimeout(duration(r.timeout()));
+    }
+    if (r.fault() != null) {
+      out.setFault(fault(r.fault()));
     }
     return out.build();
   }
@@ -224,7 +286,62 @@ public final class MeshProtos {
     r.getResponseClassesList().forEach(c -> classes.add(
         new ServiceProfile.ResponseClass(responseMatch(c.getCondition()), c.getIsFailure())));
     return new ServiceProfile.Route(r.getName(), requestMatch(r.getCondition()), classes,
-        r.getIsRetryable(), r.hasTimeout() ? duration(r.getTimeout()) : null);
+        r.getIsRetryable(), r.hasTimeout() ? duration(r.getTimeout()) : null,
+        r.hasFault() ? fault(r.getFault()) : null);
+  }
+
+  /**
+   * A service as mesh.conf would declare it: its port, its unmeshed endpoints, and the per-service
+   * settings its profile message carries (none when {@code profile} is null, not received yet).
+   */
+  public static ServiceConfig serviceConfig(
+      String name, int port, EndpointSet set, DestinationProfile profile) {
+    if (profile == null) {
+      return new ServiceConfig(name, port, unmeshed(set));
+    }
+    List<HeaderRoute> routing = new ArrayList<>();
+    for (var r : profile.getHeaderRoutesList()) {
+      headerRoute(r).ifPresent(routing::add);
+    }
+    Map<String, Fault> faults = new java.util.HashMap<>();
+    profile.getFaultsMap().forEach((route, f) -> faults.put(route, fault(f)));
+    return new ServiceConfig(name, port, unmeshed(set), OpaquePorts.DEFAULT,
+        profile.hasFailureAccrual() ? failureAccrual(profile.getFailureAccrual()) : null,
+        routing, faults);
+  }
+
+  /** Empty for a rule with a match kind this proxy does not know: it must not match more. */
+  private static Optional<HeaderRoute> headerRoute(io.trellis.api.destination.HeaderRoute r) {
+    List<HeaderRoute.HeaderMatch> headers = new ArrayList<>();
+    for (var m : r.getHeadersList()) {
+      switch (m.getValueCase()) {
+        case EXACT -> headers.add(HeaderRoute.HeaderMatch.exact(m.getName(), m.getExact()));
+        case REGEX -> headers.add(HeaderRoute.HeaderMatch.regex(m.getName(), m.getRegex()));
+        case VALUE_NOT_SET -> {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.of(new HeaderRoute(headers, r.getBackend()));
+  }
+
+  private static Fault fault(io.trellis.api.destination.Fault f) {
+    Fault.Abort abort = f.hasAbort()
+        ? new Fault.Abort(f.getAbort().getPercent(), f.getAbort().getStatus(),
+            f.getAbort().getGrpcStatus())
+        : null;
+    Fault.Delay delay = f.hasDelay()
+        ? new Fault.Delay(f.getDelay().getPercent(), duration(f.getDelay().getDuration()))
+        : null;
+    return new Fault(abort, delay);
+  }
+
+  private static FailureAccrual failureAccrual(io.trellis.api.destination.FailureAccrual a) {
+    return new FailureAccrual(
+        a.hasConsecutiveFailures() ? a.getConsecutiveFailures() : null,
+        a.hasPenaltyMin() ? duration(a.getPenaltyMin()) : null,
+        a.hasPenaltyMax() ? duration(a.getPenaltyMax()) : null,
+        a.hasJitter() ? a.getJitter() : null);
   }
 
   private static RequestMatch requestMatch(io.trellis.api.destination.RequestMatch m) {

@@ -76,6 +76,16 @@ public final class Rescue implements HttpService {
     return exchange.grpc() ? grpc(kind, message) : http(status(kind), message);
   }
 
+  /**
+   * A response the proxy answers on purpose (fault injection): {@code status} to HTTP callers,
+   * HTTP 200 with {@code grpcStatus} trailers-only to gRPC callers, the message as with errors.
+   */
+  public static HttpResponse answer(int status, int grpcStatus, String message, Exchange exchange) {
+    return exchange.grpc()
+        ? grpc(grpcStatus, message)
+        : http(StatusCodes.get(status), message);
+  }
+
   static StatusCode status(ProxyError.Kind kind) {
     if (kind == null) {
       return StatusCodes.BAD_GATEWAY;
@@ -107,9 +117,13 @@ public final class Rescue implements HttpService {
   }
 
   private static HttpResponse grpc(ProxyError.Kind kind, String message) {
+    return grpc(grpcStatus(kind), message);
+  }
+
+  private static HttpResponse grpc(int grpcStatus, String message) {
     List<HttpHeader> headers =
         List.of(
-            RawHeader.create("grpc-status", Integer.toString(grpcStatus(kind))),
+            RawHeader.create("grpc-status", Integer.toString(grpcStatus)),
             RawHeader.create("grpc-message", percentEncode(message)),
             RawHeader.create("l5d-proxy-error", message));
     return HttpResponse.create()

@@ -12,9 +12,10 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * Picks an endpoint of the request's service (power of two choices over Peak-EWMA, owned by the
- * balance package) and reports the outcome back to it. A service with no endpoints is waited for up
- * to the fail-fast timeout; then the request fails with {@link ProxyError.Kind#NO_ENDPOINTS}.
+ * Picks an endpoint of the request's backend service ({@link Exchange#backend()}: a split's choice,
+ * else the service; power of two choices over Peak-EWMA, owned by the balance package) and reports
+ * the outcome back to it. A service with no endpoints is waited for up to the fail-fast timeout;
+ * then the request fails with {@link ProxyError.Kind#NO_ENDPOINTS}.
  * Requests already routed to a fixed endpoint (egress, inbound) pass through.
  *
  * <p>Endpoints are never cached here: each request reads the destination's current snapshot, so
@@ -37,7 +38,7 @@ public final class Balance implements HttpService {
 
   @Override
   public CompletionStage<HttpResponse> serve(HttpRequest request, Exchange exchange) {
-    ServiceRef service = exchange.service();
+    ServiceRef service = exchange.backend();
     if (service == null) {
       return next.serve(request, exchange);
     }

@@ -9,8 +9,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
  * What the stages learn about one request as it goes down the path: routing fills in the service
- * (or the endpoint, for egress and inbound), balancing the endpoint; metrics and error rescue read
- * them back. One per request, confined to the request's own asynchronous chain (each stage writes
+ * (or the endpoint, for egress and inbound), a split its backend, balancing the endpoint;
+ * metrics and error rescue read them back. One per request, confined to the request's own asynchronous chain (each stage writes
  * before it calls the next one), so it needs no synchronization; only {@link #expired()}, set by
  * the route timeout's timer, is volatile.
  */
@@ -29,6 +29,7 @@ public final class Exchange {
   private final boolean grpc;
   private final String peerIdentity;
   private ServiceRef service;
+  private ServiceRef backend;
   private Endpoint endpoint;
   private ProfileRoute route;
   // Written by the route timeout's timer thread, read by the retry loop.
@@ -96,6 +97,18 @@ public final class Exchange {
 
   public void service(ServiceRef service) {
     this.service = service;
+  }
+
+  /**
+   * The concrete service the request is balanced over: the backend a header rule or traffic split
+   * chose for the logical {@link #service()}, else the service itself; null for egress and inbound.
+   */
+  public ServiceRef backend() {
+    return backend != null ? backend : service;
+  }
+
+  public void backend(ServiceRef backend) {
+    this.backend = backend;
   }
 
   /** Where the request goes; null until routing or balancing chose. */

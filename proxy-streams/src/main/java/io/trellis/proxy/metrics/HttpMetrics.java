@@ -96,12 +96,14 @@ public final class HttpMetrics {
   /** The instruments for the exchange's target, as routing and balancing left it. */
   public Route route(Exchange exchange) {
     Endpoint endpoint = exchange.endpoint();
-    String deployment = endpoint != null && exchange.service() != null ? endpoint.workload() : null;
+    // dst_service is the concrete backend (a split's leaf), as Linkerd labels it.
+    ServiceRef backend = exchange.backend();
+    String deployment = endpoint != null && backend != null ? endpoint.workload() : null;
     Target target =
         new Target(
             exchange.direction(),
             exchange.authority(),
-            exchange.service(),
+            backend,
             deployment,
             tls.apply(exchange));
     Route r = routes.get(target);

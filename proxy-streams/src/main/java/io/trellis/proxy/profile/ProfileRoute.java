@@ -1,5 +1,6 @@
 package io.trellis.proxy.profile;
 
+import io.trellis.config.Fault;
 import io.trellis.config.RequestMatch;
 import io.trellis.config.ServiceProfile;
 import io.trellis.config.ServiceRef;
@@ -14,6 +15,7 @@ import java.util.Objects;
  *
  * @param timeout bounds the request including its retries; null for none ({@code [DEFAULT]})
  * @param budget the service's retry budget, shared by its retryable routes
+ * @param fault faults injected on the route, or null for none
  */
 public record ProfileRoute(
     ServiceRef service,
@@ -22,7 +24,8 @@ public record ProfileRoute(
     List<ServiceProfile.ResponseClass> responseClasses,
     boolean retryable,
     Duration timeout,
-    ServiceProfile.RetryBudget budget) {
+    ServiceProfile.RetryBudget budget,
+    Fault fault) {
 
   /** The name of the route that takes every request no profile route matched, as in Linkerd. */
   public static final String DEFAULT = "[DEFAULT]";
@@ -35,12 +38,28 @@ public record ProfileRoute(
     Objects.requireNonNull(budget, "budget");
   }
 
-  /** The route a profile route compiles to; an unset timeout takes {@code defaultTimeout}. */
+  /** A route without faults. */
+  public ProfileRoute(
+      ServiceRef service,
+      String name,
+      RequestMatch condition,
+      List<ServiceProfile.ResponseClass> responseClasses,
+      boolean retryable,
+      Duration timeout,
+      ServiceProfile.RetryBudget budget) {
+    this(service, name, condition, responseClasses, retryable, timeout, budget, null);
+  }
+
+  /**
+   * The route a profile route compiles to; an unset timeout takes {@code defaultTimeout}, and a
+   * mesh.conf fault ({@code meshFault}, may be null) replaces the route's own.
+   */
   static ProfileRoute of(
       ServiceRef service,
       ServiceProfile.Route route,
       ServiceProfile.RetryBudget budget,
-      Duration defaultTimeout) {
+      Duration defaultTimeout,
+      Fault meshFault) {
     return new ProfileRoute(
         service,
         route.name(),
@@ -48,13 +67,15 @@ public record ProfileRoute(
         route.responseClasses(),
         route.retryable(),
         route.timeout() != null ? route.timeout() : defaultTimeout,
-        budget);
+        budget,
+        meshFault != null ? meshFault : route.fault());
   }
 
   /** {@code [DEFAULT]}: no timeout, never retried, Linkerd's default classification. */
-  static ProfileRoute defaultOf(ServiceRef service, ServiceProfile.RetryBudget budget) {
+  static ProfileRoute defaultOf(
+      ServiceRef service, ServiceProfile.RetryBudget budget, Fault fault) {
     return new ProfileRoute(
-        service, DEFAULT, new RequestMatch.Any(List.of()), List.of(), false, null, budget);
+        service, DEFAULT, new RequestMatch.Any(List.of()), List.of(), false, null, budget, fault);
   }
 
   /** The {@code dst} label: the service's canonical authority. */

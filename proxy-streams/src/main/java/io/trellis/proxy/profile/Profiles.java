@@ -56,8 +56,9 @@ public final class Profiles {
       tables.put(
           ref,
           old != null && Objects.equals(old.profile(), profile)
+                  && old.faults().equals(s.faults())
               ? old
-              : RouteTable.compile(ref, profile, defaultTimeout));
+              : RouteTable.compile(ref, profile, s.faults(), defaultTimeout));
     }
     return new Compiled(now, Map.copyOf(tables));
   }
