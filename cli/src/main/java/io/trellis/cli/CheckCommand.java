@@ -176,7 +176,7 @@ final class CheckCommand implements Callable<Integer> {
           "see docs/identity.md: trellis identity init creates or imports a CA"));
       return out;
     }
-    out.add(ok("certificate config is valid (" + id.getCaDirectory() + ")"));
+    out.add(ok("certificate config is valid"));
     List<String> expired = new ArrayList<>();
     List<String> soon = new ArrayList<>();
     for (CertificateInfo a : id.getAnchorsList()) {

@@ -228,7 +228,7 @@ class ResourceCommandsTest {
 
         trellis-identity
         ----------------
-        √ certificate config is valid (DIR/.trellis/ca)
+        √ certificate config is valid
         √ trust anchors are within their validity period (1 trust anchor(s))
         √ trust anchors are valid for at least 30 days
         √ issuer cert is within its validity period (until DATE)
