@@ -122,7 +122,8 @@ final class ControlPlaneGuardian {
           new ResourcesGrpcService(system, store, RESOURCE_WRITE_TIMEOUT.multipliedBy(2)),
           Resources.name, system));
       handlers.add(ControlPlaneStatusHandlerFactory.partial(
-          new ControlPlaneStatusService(system, mesh, stats), ControlPlaneStatus.name, system));
+          new ControlPlaneStatusService(
+              system, mesh, stats, identity.map(IdentityAuthority::stateDir)), ControlPlaneStatus.name, system));
       Http.get(system)
           .newServerAt(settings.destination().host(), settings.destination().port())
           .bind(concat(handlers))

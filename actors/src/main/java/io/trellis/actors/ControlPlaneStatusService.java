@@ -1,7 +1,9 @@
 package io.trellis.actors;
 
 import io.trellis.actors.destination.StreamStats;
+import io.trellis.api.controlplane.CertificateInfo;
 import io.trellis.api.controlplane.ControlPlaneStatus;
+import io.trellis.api.controlplane.IdentityStatus;
 import io.trellis.api.controlplane.Member;
 import io.trellis.api.controlplane.StatusReply;
 import io.trellis.api.controlplane.StatusRequest;
@@ -10,6 +12,14 @@ import io.trellis.api.controlplane.Workload;
 import io.trellis.config.MeshConfig;
 import io.trellis.discovery.HoconMeshSource;
 import io.trellis.discovery.MeshUpdates;
+import io.trellis.identity.ca.CaLoadException;
+import io.trellis.identity.ca.CaStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,11 +38,15 @@ final class ControlPlaneStatusService implements ControlPlaneStatus {
   private final ActorSystem<?> system;
   private final MeshUpdates mesh;
   private final StreamStats stats;
+  private final Optional<Path> stateDir;
 
-  ControlPlaneStatusService(ActorSystem<?> system, MeshUpdates mesh, StreamStats stats) {
+  /** @param stateDir the identity service's state directory; empty without identity */
+  ControlPlaneStatusService(
+      ActorSystem<?> system, MeshUpdates mesh, StreamStats stats, Optional<Path> stateDir) {
     this.system = system;
     this.mesh = mesh;
     this.stats = stats;
+    this.stateDir = stateDir;
   }
 
   @Override
@@ -61,7 +75,43 @@ final class ControlPlaneStatusService implements ControlPlaneStatus {
     if (mesh instanceof HoconMeshSource source) {
       source.lastFailure().ifPresent(e -> b.setMeshError(String.valueOf(e.getMessage())));
     }
+    stateDir.ifPresent(dir -> b.setIdentity(identity(dir)));
     return CompletableFuture.completedFuture(b.build());
+  }
+
+  /** The CA as it is on disk now (what the next certificate and a proxy's bundle come from). */
+  static IdentityStatus identity(Path stateDir) {
+    IdentityStatus.Builder b = IdentityStatus.newBuilder()
+        .setCaDirectory(CaStore.directory(stateDir).toString())
+        .setAnchorRotationPending(Files.isDirectory(CaStore.pendingAnchorRotation(stateDir)));
+    try {
+      CaStore.Loaded loaded = CaStore.load(stateDir, Clock.systemUTC());
+      X509Certificate issuer = loaded.ca().issuer().certificate();
+      b.setIssuer(info(issuer));
+      boolean signed = false;
+      for (X509Certificate anchor : loaded.bundle().anchors()) {
+        b.addAnchors(info(anchor));
+        try {
+          issuer.verify(anchor.getPublicKey());
+          signed = true;
+        } catch (GeneralSecurityException e) {
+          // another anchor of the bundle may have signed it
+        }
+      }
+      b.setIssuerSignedByAnchor(signed);
+    } catch (CaLoadException | RuntimeException e) {
+      b.setError(String.valueOf(e.getMessage()));
+    }
+    return b.build();
+  }
+
+  private static CertificateInfo info(X509Certificate c) {
+    return CertificateInfo.newBuilder()
+        .setSubject(c.getSubjectX500Principal().getName())
+        .setSerial(c.getSerialNumber().toString(16))
+        .setNotBeforeMs(c.getNotBefore().getTime())
+        .setNotAfterMs(c.getNotAfter().getTime())
+        .build();
   }
 
   private static String hostPort(Address a) {

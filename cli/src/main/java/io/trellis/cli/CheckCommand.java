@@ -1,5 +1,7 @@
 package io.trellis.cli;
 
+import io.trellis.api.controlplane.CertificateInfo;
+import io.trellis.api.controlplane.IdentityStatus;
 import io.trellis.api.controlplane.Member;
 import io.trellis.api.controlplane.StatusReply;
 import io.trellis.api.controlplane.StatusRequest;
@@ -11,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +35,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Checks the control plane (API reachable, cluster members up, split brain resolver) and",
-      "mesh.conf as it loaded it; with --proxy also every workload's proxy (ready on its admin",
-      "address, subscribed to the control plane). Exit code 1 when a check fails."
+      "mesh.conf as it loaded it, and the identity CA (valid; expiring within 30 days is a",
+      "warning); with --proxy also every workload's proxy (ready on its admin address,",
+      "subscribed to the control plane, holding a valid certificate). Exit code 1 when a check",
+      "fails; warnings do not fail."
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -58,8 +63,14 @@ final class CheckCommand implements Callable<Integer> {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
-  /** One check's outcome; {@code error} and {@code hint} only when it failed. */
-  record Result(String description, boolean ok, String error, String hint) {}
+  /**
+   * One check's outcome; {@code error} and {@code hint} only when it failed or warns. A warning
+   * ({@code ‼}) is ok: it does not fail the check.
+   */
+  record Result(String description, boolean ok, boolean warning, String error, String hint) {}
+
+  /** Certificates valid for less than this get a warning (linkerd check: 60 days). */
+  static final Duration EXPIRY_WARNING = Duration.ofDays(30);
 
   record Category(String name, List<Result> checks) {}
 
@@ -136,10 +147,166 @@ final class CheckCommand implements Callable<Integer> {
         : fail(described, status.getMeshError(),
             "fix mesh.conf; the control plane serves the last valid mesh until then"));
 
+    out.add(new Category("trellis-identity", identity(status, Instant.now())));
+
     if (proxy) {
-      out.add(new Category("trellis-data-plane", dataPlane(status)));
+      List<Result> dataPlane = dataPlane(status);
+      if (status.hasIdentity()) {
+        dataPlane.addAll(proxyCertificates(status, Instant.now()));
+      }
+      out.add(new Category("trellis-data-plane", dataPlane));
     }
     return out;
+  }
+
+  /** The CA the control plane issues from: present, valid, not about to expire, one chain. */
+  static List<Result> identity(StatusReply status, Instant now) {
+    List<Result> out = new ArrayList<>();
+    if (!status.hasIdentity()) {
+      out.add(warn("mTLS is on (the control plane issues certificates)",
+          "node " + status.getSelf() + " has no identity service (no state directory): proxies"
+              + " run without mTLS",
+          "run the control plane with a state directory (trellis.control-plane.state-dir; the"
+              + " default .trellis beside mesh.conf)"));
+      return out;
+    }
+    IdentityStatus id = status.getIdentity();
+    if (!id.getError().isEmpty()) {
+      out.add(fail("certificate config is valid (" + id.getCaDirectory() + ")", id.getError(),
+          "see docs/identity.md: trellis identity init creates or imports a CA"));
+      return out;
+    }
+    out.add(ok("certificate config is valid"));
+    List<String> expired = new ArrayList<>();
+    List<String> soon = new ArrayList<>();
+    for (CertificateInfo a : id.getAnchorsList()) {
+      classify(a, now, expired, soon);
+    }
+    String anchors = id.getAnchorsCount() + " trust anchor(s)"
+        + (id.getAnchorsCount() > 1 ? ", the overlap bundle of an anchor rotation" : "");
+    out.add(expired.isEmpty()
+        ? ok("trust anchors are within their validity period (" + anchors + ")")
+        : fail("trust anchors are within their validity period", String.join("; ", expired),
+            "rotate the trust anchor: trellis identity rotate-anchor prepare|switch|finish"));
+    out.add(soon.isEmpty()
+        ? ok("trust anchors are valid for at least " + EXPIRY_WARNING.toDays() + " days")
+        : warn("trust anchors are valid for at least " + EXPIRY_WARNING.toDays() + " days",
+            String.join("; ", soon),
+            "rotate the trust anchor soon: trellis identity rotate-anchor prepare|switch|finish"));
+    CertificateInfo issuer = id.getIssuer();
+    List<String> issuerExpired = new ArrayList<>();
+    List<String> issuerSoon = new ArrayList<>();
+    classify(issuer, now, issuerExpired, issuerSoon);
+    out.add(issuerExpired.isEmpty()
+        ? ok("issuer cert is within its validity period (until "
+            + Instant.ofEpochMilli(issuer.getNotAfterMs()) + ")")
+        : fail("issuer cert is within its validity period", String.join("; ", issuerExpired),
+            "no proxy can renew: trellis identity rotate-issuer --config mesh.conf"));
+    out.add(issuerSoon.isEmpty()
+        ? ok("issuer cert is valid for at least " + EXPIRY_WARNING.toDays() + " days")
+        : warn("issuer cert is valid for at least " + EXPIRY_WARNING.toDays() + " days",
+            String.join("; ", issuerSoon),
+            "rotate it before it expires: trellis identity rotate-issuer --config mesh.conf"));
+    out.add(id.getIssuerSignedByAnchor()
+        ? ok("issuer cert is issued by the trust anchor")
+        : fail("issuer cert is issued by the trust anchor",
+            issuer.getSubject() + " is signed by no anchor of the trust bundle",
+            "import an issuer signed by the anchor (trellis identity init --force ...)"));
+    if (id.getAnchorRotationPending()) {
+      out.add(warn("no trust anchor rotation is half done", "rotate-anchor prepare ran; switch"
+              + " has not", "once every proxy has the overlap bundle: trellis identity"
+              + " rotate-anchor switch, then finish a leaf lifetime later"));
+    }
+    return out;
+  }
+
+  /** Adds "SUBJECT expired ..." or "SUBJECT expires ..." for {@code c} to the matching list. */
+  private static void classify(
+      CertificateInfo c, Instant now, List<String> expired, List<String> soon) {
+    Instant notBefore = Instant.ofEpochMilli(c.getNotBeforeMs());
+    Instant notAfter = Instant.ofEpochMilli(c.getNotAfterMs());
+    if (now.isBefore(notBefore)) {
+      expired.add(c.getSubject() + " is not valid before " + notBefore);
+    } else if (!now.isBefore(notAfter)) {
+      expired.add(c.getSubject() + " expired at " + notAfter);
+    } else if (Duration.between(now, notAfter).compareTo(EXPIRY_WARNING) < 0) {
+      soon.add(c.getSubject() + " expires at " + notAfter);
+    }
+  }
+
+  /**
+   * Every proxy's certificate, from its admin {@code /metrics}: present and unexpired; renewals
+   * failing in a row are a warning.
+   */
+  private List<Result> proxyCertificates(StatusReply status, Instant now) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+    List<String> bad = new ArrayList<>();
+    List<String> failing = new ArrayList<>();
+    List<Workload> workloads = status.getWorkloadsList().stream()
+        .filter(w -> namespace == null || w.getNamespace().equals(namespace)).toList();
+    for (Workload w : workloads) {
+      String metrics = scrape(http, w.getAdmin());
+      if (metrics == null) {
+        bad.add(w.getName() + ": /metrics unreachable at " + w.getAdmin());
+        continue;
+      }
+      Double expires = gauge(metrics, "identity_cert_expiration_timestamp_seconds");
+      Double failures = gauge(metrics, "identity_cert_refresh_failing");
+      if (expires == null || expires <= 0) {
+        bad.add(w.getName() + ": no certificate (started without --control-plane, or with"
+            + " --identity off?)");
+      } else if (expires * 1000 <= now.toEpochMilli()) {
+        bad.add(w.getName() + ": certificate expired at "
+            + Instant.ofEpochMilli((long) (expires * 1000)));
+      }
+      if (failures != null && failures > 0) {
+        failing.add(w.getName() + ": " + failures.longValue() + " renewal(s) failed in a row");
+      }
+    }
+    int n = workloads.size();
+    List<Result> out = new ArrayList<>();
+    out.add(bad.isEmpty()
+        ? ok("data plane proxies have valid certificates (" + n + "/" + n + ")")
+        : fail("data plane proxies have valid certificates (" + (n - bad.size()) + "/" + n + ")",
+            String.join("; ", bad), "see the proxies' logs (lines starting identity:)"));
+    if (!failing.isEmpty()) {
+      out.add(warn("data plane proxies renew their certificates", String.join("; ", failing),
+          "check that the control plane is reachable and the proxies' tokens are readable"));
+    }
+    return out;
+  }
+
+  /** {@code GET http://ADMIN/metrics}'s body, null when it does not answer 200. */
+  private static String scrape(HttpClient http, String admin) {
+    try {
+      HttpResponse<String> rsp = http.send(
+          HttpRequest.newBuilder(URI.create("http://" + admin + "/metrics"))
+              .timeout(PROBE_TIMEOUT).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      return rsp.statusCode() == 200 ? rsp.body() : null;
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static final Pattern SAMPLE_LINE = Pattern.compile("^(\\w+)(\\{[^}]*})? (\\S+)$");
+
+  /** The first value of gauge {@code name} in Prometheus text, else null. */
+  static Double gauge(String text, String name) {
+    for (String line : text.split("\n")) {
+      Matcher m = SAMPLE_LINE.matcher(line);
+      if (m.matches() && m.group(1).equals(name)) {
+        try {
+          return Double.parseDouble(m.group(3));
+        } catch (NumberFormatException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   private static Result members(StatusReply status) {
@@ -221,11 +388,15 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   private static Result ok(String description) {
-    return new Result(description, true, "", "");
+    return new Result(description, true, false, "", "");
   }
 
   private static Result fail(String description, String error, String hint) {
-    return new Result(description, false, error, hint);
+    return new Result(description, false, false, error, hint);
+  }
+
+  private static Result warn(String description, String error, String hint) {
+    return new Result(description, true, true, error, hint);
   }
 
   /** linkerd check's text: per category a heading and a rule, √/× lines, a status line. */
@@ -235,8 +406,8 @@ final class CheckCommand implements Callable<Integer> {
       lines.add(c.name());
       lines.add("-".repeat(c.name().length()));
       for (Result r : c.checks()) {
-        lines.add((r.ok() ? "√ " : "× ") + r.description());
-        if (!r.ok()) {
+        lines.add((r.warning() ? "‼ " : r.ok() ? "√ " : "× ") + r.description());
+        if (!r.ok() || r.warning()) {
           lines.add("    " + r.error());
           lines.add("    hint: " + r.hint());
         }
@@ -257,8 +428,8 @@ final class CheckCommand implements Callable<Integer> {
       for (Result r : c.checks()) {
         Map<String, Object> check = new LinkedHashMap<>();
         check.put("description", r.description());
-        check.put("result", r.ok() ? "success" : "error");
-        if (!r.ok()) {
+        check.put("result", r.warning() ? "warning" : r.ok() ? "success" : "error");
+        if (!r.ok() || r.warning()) {
           check.put("error", r.error());
           check.put("hint", r.hint());
         }

@@ -522,6 +522,8 @@ final class DemoCommand implements Callable<Integer> {
     o.printf("  The mesh, from the control plane at %s:%n", controlPlane);
     o.printf("    ./trellis check --proxy%s%n", cp);
     o.printf("    ./trellis stat deploy -n %s%s%n", mesh.namespace(), cp);
+    o.printf("    ./trellis edges deploy -n %s%s      (mTLS between the proxies: SECURED √)%n",
+        mesh.namespace(), cp);
     o.printf("    ./trellis tap deploy/web -n %s%s%n", mesh.namespace(), cp);
     o.printf("    ./trellis get sp%s        (./trellis apply -f FILE adds ServiceProfiles and TrafficSplits)%n", cp);
     o.printf("Logs: %s (one file per process). Ctrl-C stops everything.%n", logDir);

@@ -58,6 +58,12 @@ final class TapLines {
     field(b, "sourceResource", e.getSrcResource());
     field(b, "destinationResource", e.getDstResource());
     field(b, "tls", e.getTls());
+    if (!e.getClientId().isEmpty()) {
+      field(b, "clientId", e.getClientId());
+    }
+    if (!e.getServerId().isEmpty()) {
+      field(b, "serverId", e.getServerId());
+    }
     switch (e.getKind()) {
       case REQ -> {
         field(b, "method", e.getMethod());

@@ -207,7 +207,8 @@ class ResourceCommandsTest {
   /** Volatile parts (paths, ports) masked. */
   private String masked(String text) {
     return text.replace(dir.toAbsolutePath().toString(), "DIR")
-        .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:PORT");
+        .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:PORT")
+        .replaceAll("\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z", "DATE");
   }
 
   @Test
@@ -225,6 +226,15 @@ class ResourceCommandsTest {
         --------------
         √ mesh.conf is valid (DIR/mesh.conf)
 
+        trellis-identity
+        ----------------
+        √ certificate config is valid
+        √ trust anchors are within their validity period (1 trust anchor(s))
+        √ trust anchors are valid for at least 30 days
+        √ issuer cert is within its validity period (until DATE)
+        √ issuer cert is valid for at least 30 days
+        √ issuer cert is issued by the trust anchor
+
         Status check results are √
         """, masked(r.out()));
 
@@ -241,6 +251,24 @@ class ResourceCommandsTest {
             not subscribed to 127.0.0.1:PORT: web
         """), out);
     assertTrue(out.endsWith("Status check results are ×\n"), out);
+    // The proxy is not running: its certificate cannot be read either.
+    assertTrue(out.contains("""
+        × data plane proxies have valid certificates (0/1)
+            web: /metrics unreachable at 127.0.0.1:PORT
+        """), out);
+
+    // An issuer about to expire is a warning (‼), not a failure.
+    assertEquals(0, Main.run(new PrintWriter(new StringWriter()),
+        new PrintWriter(new StringWriter()), "identity", "rotate-issuer", "--state-dir",
+        dir.resolve(".trellis").toString(), "--issuer-lifetime", "10d"));
+    Run soon = run("check");
+    assertEquals(0, soon.code(), soon.out() + soon.err());
+    assertTrue(masked(soon.out()).contains("""
+        ‼ issuer cert is valid for at least 30 days
+            CN=identity.trellis.cluster.local expires at DATE
+            hint: rotate it before it expires: trellis identity rotate-issuer --config mesh.conf
+        """), soon.out());
+    assertTrue(soon.out().endsWith("Status check results are √\n"), soon.out());
 
     Run json = run("check", "--proxy", "-o", "json", "-n", "other");
     assertEquals(1, json.code());

@@ -130,6 +130,7 @@ public final class Sidecar {
       HttpMetrics metrics,
       RouteMetrics routeMetrics,
       EventRing events,
+      Function<Exchange, TlsLabels> tls,
       ProxySettings settings) {
     Duration failFast = settings.outbound().failFastTimeout();
     Set<HostPort> self = Set.of(workload.proxy().outbound(), workload.proxy().inbound());
@@ -159,7 +160,7 @@ public final class Sidecar {
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
         // req, rsp, end events into the tap event log (never bodies)
-        .push(RecordTap.into(events))
+        .push(RecordTap.into(events, tls))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
@@ -172,7 +173,8 @@ public final class Sidecar {
       Profiles profiles,
       HttpMetrics metrics,
       RouteMetrics routeMetrics,
-      EventRing events) {
+      EventRing events,
+      Function<Exchange, TlsLabels> tls) {
     // send to the app over its HTTP/1.1 pool or HTTP/2 connection, in the protocol received
     return Forward.to(upstreams)
         // route_request_total, route_response_total, route_response_latency_ms per route
@@ -188,7 +190,7 @@ public final class Sidecar {
         // request_total, response_total, response_latency_ms
         .push(RecordMetrics.with(metrics))
         // req, rsp, end events into the tap event log (never bodies)
-        .push(RecordTap.into(events))
+        .push(RecordTap.into(events, tls))
         // an HTTP/1.1 chunked body's end is read before its last chunk is passed on, both ways
         .push(ChunkedBodies.readToEnd());
   }
@@ -256,7 +258,8 @@ public final class Sidecar {
             e.meshed() && e.serviceAccount() != null
                 ? Optional.of(names.identityOf(e.serviceAccount(), mesh.get().namespace()))
                 : Optional.empty();
-    HttpMetrics metrics = new HttpMetrics(exchange -> httpTls(exchange, outboundTls, identities));
+    Function<Exchange, TlsLabels> httpTls = exchange -> httpTls(exchange, outboundTls, identities);
+    HttpMetrics metrics = new HttpMetrics(httpTls);
     RouteMetrics routeMetrics = new RouteMetrics();
     Profiles profiles = new Profiles(mesh, settings.routes().defaultTimeout());
     Upstreams outboundClients =
@@ -265,7 +268,8 @@ public final class Sidecar {
             settings.client(),
             settings.outbound().connectTimeout(),
             outboundTls,
-            identities);
+            identities,
+            tcpMetrics);
     Upstreams inboundClients =
         new Upstreams(system, settings.client(), settings.inbound().connectTimeout());
     ServerSettings serverSettings = PekkoHttpSettings.server(settings, system.settings().config());
@@ -281,9 +285,9 @@ public final class Sidecar {
 
     HttpService outbound =
         outbound(system, workload, mesh, destinations, outboundClients, profiles, metrics,
-            routeMetrics, events, settings);
+            routeMetrics, events, httpTls, settings);
     HttpService inbound =
-        inbound(workload, mesh, inboundClients, profiles, metrics, routeMetrics, events);
+        inbound(workload, mesh, inboundClients, profiles, metrics, routeMetrics, events, httpTls);
     // mTLS, opaque TCP and opaque ports on the inbound listener
     InboundConnections others =
         new InboundConnections(
@@ -368,9 +372,9 @@ public final class Sidecar {
   }
 
   /**
-   * HTTP metrics' tls labels: outbound, the identity the endpoint proved ({@code server_id}).
-   * Inbound requests are labelled as the proxy's TLS setting says; the client's identity is in the
-   * inbound TCP metrics ({@code client_id}), not yet on each request.
+   * HTTP metrics' and tap's tls labels: outbound, the identity the endpoint must prove ({@code
+   * server_id}; the connection is refused otherwise); inbound, the client identity the request's
+   * mTLS connection verified ({@code client_id}), else plaintext ({@code not_provided_by_remote}).
    */
   private static TlsLabels httpTls(
       Exchange exchange,
@@ -380,7 +384,9 @@ public final class Sidecar {
       return TlsLabels.DISABLED;
     }
     if (exchange.direction() == Direction.INBOUND) {
-      return TlsLabels.DISABLED;
+      return exchange.peerIdentity() != null
+          ? TlsLabels.secured(exchange.peerIdentity())
+          : TlsLabels.NOT_PROVIDED_BY_REMOTE;
     }
     Endpoint endpoint = exchange.endpoint();
     return (endpoint == null ? Optional.<IdentityName>empty() : identities.apply(endpoint))

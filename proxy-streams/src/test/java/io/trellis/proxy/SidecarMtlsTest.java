@@ -3,6 +3,7 @@ package io.trellis.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trellis.api.tap.TapEvent;
 import io.trellis.config.HostPort;
 import io.trellis.config.ProxyPorts;
 import io.trellis.config.WorkloadConfig;
@@ -47,10 +48,32 @@ class SidecarMtlsTest extends SidecarTestKit {
     // ... and the client's proxy labels the request with the identity the server proved.
     sample(client, "response_total", Map.of("direction", "outbound", "dst_service", "tls-emoji",
         "tls", "true", "server_id", emojiId));
-    // HTTP/2 over mTLS too (ALPN h2 between the proxies).
+    // ... and meters its connection to the server's proxy with it.
+    sample(client, "tcp_open_total",
+        Map.of("direction", "outbound", "peer", "dst", "tls", "true", "server_id", emojiId));
+    sample(client, "tcp_write_bytes_total",
+        Map.of("direction", "outbound", "peer", "dst", "tls", "true", "server_id", emojiId));
+    // The server's proxy labels the request with the client identity its connection verified.
+    Map<String, String> inboundSecured =
+        Map.of("direction", "inbound", "tls", "true", "client_id", webId);
+    sample(server, "request_total", inboundSecured);
+    sample(server, "response_total", inboundSecured);
+    // HTTP/2 over mTLS too (ALPN h2 between the proxies, spliced to the HTTP/2 server inside).
     var h2 = curl("--http2-prior-knowledge", "-H", "Host: tls-emoji:8080",
         url(client.outboundAddress(), "/h2"));
     assertTrue(h2.out().startsWith("tlsemoji HTTP/2.0"), h2.out());
+    await("both inbound requests labelled with " + webId,
+        () -> scrape(server).find("request_total", inboundSecured).stream()
+            .filter(s -> s.value() >= 2).findFirst());
+    // Tap says the same: the identities on both sides.
+    TapEvent out = tap(client.tapAddress(), "/h2", 1).get(0);
+    assertEquals("true", out.getTls(), out.toString());
+    assertEquals(emojiId, out.getServerId(), out.toString());
+    for (String path : List.of("/hello", "/h2")) {
+      TapEvent in = tap(server.tapAddress(), path, 1).get(0);
+      assertEquals("true", in.getTls(), in.toString());
+      assertEquals(webId, in.getClientId(), in.toString());
+    }
   }
 
   @Test
@@ -85,6 +108,12 @@ class SidecarMtlsTest extends SidecarTestKit {
     assertTrue(curl.out().startsWith("plainemoji HTTP/1.1"), curl.out());
     var h2 = curl("--http2-prior-knowledge", url(server.inboundAddress(), "/plain"));
     assertTrue(h2.out().startsWith("plainemoji HTTP/2.0"), h2.out());
+    // Plaintext although the proxy has an identity: no client_id.
+    String authority = server.inboundAddress().getHostString() + ":"
+        + server.inboundAddress().getPort();
+    sample(server, "request_total", Map.of("direction", "inbound", "authority", authority,
+        "tls", "no_identity", "no_tls_reason", "not_provided_by_remote"));
+    assertEquals("no_identity", tap(server.tapAddress(), "/plain", 1).get(0).getTls());
   }
 
   @Test

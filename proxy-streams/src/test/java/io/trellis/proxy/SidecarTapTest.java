@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trellis.api.tap.TapClient;
 import io.trellis.api.tap.TapEvent;
-import io.trellis.api.tap.TapRequest;
 import io.trellis.config.WorkloadConfig;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -111,24 +107,6 @@ class SidecarTapTest extends SidecarTestKit {
   }
 
   /** The first {@code n} events of requests under {@code path}, from the proxy's history on. */
-  private List<TapEvent> tap(InetSocketAddress at, String path, int n) {
-    TapClient tap =
-        TapClient.create(
-            GrpcClientSettings.connectToServiceAt(at.getHostString(), at.getPort(), system)
-                .withTls(false),
-            system);
-    try {
-      return tap.observe(
-              TapRequest.newBuilder().setPath(path).setSinceMs(60_000).setLimit(n).build())
-          .runWith(Sink.seq(), system)
-          .toCompletableFuture()
-          .orTimeout(AWAIT.toMillis(), TimeUnit.MILLISECONDS)
-          .join();
-    } finally {
-      tap.close();
-    }
-  }
-
   private static void assertKinds(List<TapEvent> events) {
     assertEquals(
         List.of(TapEvent.Kind.REQ, TapEvent.Kind.RSP, TapEvent.Kind.END),

@@ -2,6 +2,9 @@ package io.trellis.proxy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.trellis.api.tap.TapClient;
+import io.trellis.api.tap.TapEvent;
+import io.trellis.api.tap.TapRequest;
 import io.trellis.config.HostPort;
 import io.trellis.config.WorkloadConfig;
 import io.trellis.proxy.balance.ActorDestinations;
@@ -10,12 +13,14 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -146,6 +151,25 @@ abstract class SidecarTestKit {
 
   static Optional<String> header(HttpResponse response, String name) {
     return response.getHeader(name).map(h -> h.value());
+  }
+
+  /** The first {@code n} tap events (the last minute's, replayed) of requests for {@code path}. */
+  List<TapEvent> tap(InetSocketAddress at, String path, int n) {
+    TapClient tap =
+        TapClient.create(
+            GrpcClientSettings.connectToServiceAt(at.getHostString(), at.getPort(), system)
+                .withTls(false),
+            system);
+    try {
+      return tap.observe(
+              TapRequest.newBuilder().setPath(path).setSinceMs(60_000).setLimit(n).build())
+          .runWith(Sink.seq(), system)
+          .toCompletableFuture()
+          .orTimeout(AWAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .join();
+    } finally {
+      tap.close();
+    }
   }
 
   /** Polls {@code probe} until it returns a value or {@link #AWAIT} passes. */

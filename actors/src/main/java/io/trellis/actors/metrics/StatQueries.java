@@ -193,7 +193,12 @@ public final class StatQueries {
     Selector s = Selector.of("response_total").with("direction", "outbound").with("namespace", ns);
     List<String> by = List.of("deployment", "namespace", "dst_deployment", "dst_namespace", "tls",
         "server_id");
-    return source.sumRate(s, by, window(r.getWindow())).thenApply(samples -> {
+    // The client identities each destination's proxy verified (inbound, over mTLS).
+    Selector in = Selector.of("response_total").with("direction", "inbound").with("tls", "true");
+    Duration window = window(r.getWindow());
+    return source.sumRate(s, by, window).thenCombine(
+        source.sumRate(in, List.of("deployment", "namespace", "client_id"), window),
+        (samples, inbound) -> {
       Map<List<String>, Edge.Builder> edges = new TreeMap<>(StatQueries::compareLists);
       for (MetricsSource.Sample x : samples) {
         if (x.label("dst_deployment").isEmpty() || !(x.value() > 0)) {
@@ -218,7 +223,16 @@ public final class StatQueries {
         } else {
           WorkloadConfig src = m.workloads().get(e.getSrc());
           if (src != null && src.serviceAccount() != null) {
-            e.setClientId(src.serviceAccount() + "." + e.getSrcNamespace() + ".serviceaccount");
+            String account = src.serviceAccount() + "." + e.getSrcNamespace() + ".serviceaccount";
+            // The identity the destination's proxy verified for a client of the source's
+            // service account; the account alone when the destination's series are not in yet.
+            e.setClientId(inbound.stream()
+                .filter(x -> x.value() > 0 && x.label("deployment").equals(e.getDst())
+                    && x.label("namespace").equals(e.getDstNamespace())
+                    && x.label("client_id").startsWith(account + "."))
+                .map(x -> x.label("client_id"))
+                .findFirst()
+                .orElse(account));
           }
         }
         out.addEdges(e);

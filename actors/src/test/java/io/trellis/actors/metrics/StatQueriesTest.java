@@ -169,6 +169,28 @@ class StatQueriesTest {
   }
 
   @Test
+  void mtlsEdgesAreSecuredWithTheIdentitiesFromTheProxiesLabels() throws Exception {
+    String webId = "web.emojivoto.serviceaccount.identity.trellis.cluster.local";
+    String emojiId = "emoji.emojivoto.serviceaccount.identity.trellis.cluster.local";
+    java.util.function.UnaryOperator<String> webTls = text -> text.replace(
+        "tls=\"disabled\",dst_service", "tls=\"true\",server_id=\"" + emojiId + "\",dst_service");
+    java.util.function.UnaryOperator<String> emojiTls = text -> text.replace(
+        "authority=\"emoji-svc:8080\",tls=\"disabled\"",
+        "authority=\"emoji-svc:8080\",tls=\"true\",client_id=\"" + webId + "\"");
+    StatQueries secured = new StatQueries(
+        new RollingWindows(() -> new RollingWindows.Snapshot(Map.of(
+            "web", target("web", webTls.apply(web(1)), webTls.apply(web(11))),
+            "emoji", target("emoji", emojiTls.apply(emoji(1)), emojiTls.apply(emoji(11)))))),
+        () -> MESH, Duration.ofMinutes(10));
+    var edges = secured.edges(EdgesRequest.newBuilder().setResourceType("deploy").build())
+        .toCompletableFuture().get().getEdgesList();
+    assertEquals(1, edges.size(), edges.toString());
+    assertTrue(edges.get(0).getSecured(), edges.toString());
+    assertEquals(emojiId, edges.get(0).getServerId());
+    assertEquals(webId, edges.get(0).getClientId());
+  }
+
+  @Test
   void routesShowEachRouteAndDefaultLastWithActualNumbersForTo() throws Exception {
     var rows = queries.routes(RoutesRequest.newBuilder().setResource(res("deploy", "web"))
         .setTo(res("svc", "emoji-svc")).build()).toCompletableFuture().get().getRowsList();

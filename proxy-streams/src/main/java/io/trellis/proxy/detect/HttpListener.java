@@ -1,6 +1,7 @@
 package io.trellis.proxy.detect;
 
 import io.trellis.config.HostPort;
+import io.trellis.proxy.http.Exchange;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -9,12 +10,15 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.japi.function.Function;
@@ -111,15 +115,20 @@ public final class HttpListener {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
     Http1Connections http1 = new Http1Connections(system, settings, handler);
+    SplicedPeers peers = new SplicedPeers();
+    Function<HttpRequest, CompletionStage<HttpResponse>> tagged =
+        request -> handler.apply(peers.tag(request));
     CompletableFuture<ServerBinding> http2 =
         http.newServerAt(loopback, 0)
-            .withSettings(settings.withEnableHttp2(true))
-            .bind(handler)
+            .withSettings(settings.withEnableHttp2(true).withRemoteAddressAttribute(true))
+            .bind(tagged)
             .toCompletableFuture();
     CompletableFuture<HttpListener> listener =
         http2
             .thenCompose(
-                h2 -> front(system, at, settings, http1, h2.localAddress(), others, plainHttp))
+                h2 ->
+                    front(
+                        system, at, settings, http1, h2.localAddress(), peers, others, plainHttp))
             .thenApply(front -> new HttpListener(front, http1, http2.join()));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
@@ -142,6 +151,7 @@ public final class HttpListener {
       ServerSettings settings,
       Http1Connections http1,
       InetSocketAddress http2,
+      SplicedPeers peers,
       OtherProtocols others,
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp) {
     Materializer mat = Materializer.matFromSystem(system);
@@ -154,7 +164,7 @@ public final class HttpListener {
             settings.getMaxConnections(),
             c ->
                 c.handleWith(
-                    splice(tcp, http1, http2, others, plainHttp, c.remoteAddress())
+                    splice(tcp, http1, http2, peers, others, plainHttp, c.remoteAddress())
                         // a connection that fails (reset, idle timeout) only frees its slot; a
                         // failed element would fail the accept stream and unbind the port
                         .watchTermination(
@@ -169,16 +179,19 @@ public final class HttpListener {
       Tcp tcp,
       Http1Connections http1,
       InetSocketAddress http2,
+      SplicedPeers peers,
       OtherProtocols others,
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp,
       InetSocketAddress remote) {
-    OtherProtocols.HttpServers http = (kind, from) -> http(tcp, http1, http2, kind, from);
+    OtherProtocols.HttpServers http =
+        (kind, from, peer) -> http(tcp, http1, http2, peers, kind, from, peer);
     return Sniff.thenServe(
         detect(others),
         head ->
             switch (classify(others, head)) {
-              case HTTP1 -> plainHttp.apply(http1.flow(remote));
-              case HTTP2 -> plainHttp.apply(http(tcp, http1, http2, Detected.HTTP2, remote));
+              case HTTP1 -> plainHttp.apply(http1.flow(remote, null));
+              case HTTP2 ->
+                  plainHttp.apply(http(tcp, http1, http2, peers, Detected.HTTP2, remote, null));
               case TLS -> others.serve(Detected.TLS, remote, http);
               case OPAQUE -> others.serve(Detected.OPAQUE, remote, http);
             });
@@ -209,16 +222,78 @@ public final class HttpListener {
       Tcp tcp,
       Http1Connections http1,
       InetSocketAddress http2,
+      SplicedPeers peers,
       Detected kind,
-      InetSocketAddress remote) {
+      InetSocketAddress remote,
+      String peerIdentity) {
     if (kind != Detected.HTTP2) {
-      return http1.flow(remote);
+      return http1.flow(remote, peerIdentity);
     }
     // halfClose = true: when the client stops sending, the server behind still gets
     // to finish its response, as it would on a direct connection.
-    return tcp.outgoingConnection(
-            http2, Optional.empty(), List.of(), true, Optional.empty(), Optional.empty())
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> splice =
+        tcp.outgoingConnection(
+            http2, Optional.empty(), List.of(), true, Optional.empty(), Optional.empty());
+    return peerIdentity == null
+        ? splice.mapMaterializedValue(m -> NotUsed.getInstance())
+        : peers.splice(splice, peerIdentity);
+  }
+
+  /**
+   * The identities of mTLS connections spliced to the HTTP/2 server, by the splice's local
+   * address (the server sees it as the request's remote address). A splice is registered before
+   * its first byte is sent and removed when it ends, so every request of the connection finds it.
+   */
+  private static final class SplicedPeers {
+    private final ConcurrentHashMap<InetSocketAddress, String> byAddress =
+        new ConcurrentHashMap<>();
+
+    Flow<ByteString, ByteString, NotUsed> splice(
+        Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection,
+        String peerIdentity) {
+      CompletableFuture<InetSocketAddress> registered = new CompletableFuture<>();
+      return Flow.<ByteString>create()
+          // holds the client's bytes until the splice is registered
+          .mapAsync(
+              1,
+              bytes ->
+                  registered.isDone()
+                      ? CompletableFuture.completedFuture(bytes)
+                      : registered.thenApply(a -> bytes))
+          .viaMat(
+              connection,
+              (m, connected) -> {
+                connected.whenComplete(
+                    (c, failure) -> {
+                      if (failure != null) {
+                        registered.completeExceptionally(failure);
+                      } else {
+                        byAddress.put(c.localAddress(), peerIdentity);
+                        registered.complete(c.localAddress());
+                      }
+                    });
+                return NotUsed.getInstance();
+              })
+          .watchTermination(
+              (m, done) -> {
+                done.whenComplete(
+                    (ok, failure) -> registered.thenAccept(byAddress::remove));
+                return m;
+              });
+    }
+
+    /** Tags a request of a registered splice with its peer's identity. */
+    HttpRequest tag(HttpRequest request) {
+      if (byAddress.isEmpty()) {
+        return request;
+      }
+      RemoteAddress from = request.getAttribute(AttributeKeys.remoteAddress).orElse(null);
+      if (from == null || from.getAddress().isEmpty()) {
+        return request;
+      }
+      String peer = byAddress.get(new InetSocketAddress(from.getAddress().get(), from.getPort()));
+      return peer == null ? request : request.addAttribute(Exchange.PEER_IDENTITY, peer);
+    }
   }
 
   public InetSocketAddress localAddress() {
@@ -267,7 +342,7 @@ public final class HttpListener {
 
     /** One connection's bytes in, bytes out: pekko's HTTP/1 server layer around the handler. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    Flow<ByteString, ByteString, NotUsed> flow(InetSocketAddress remote) {
+    Flow<ByteString, ByteString, NotUsed> flow(InetSocketAddress remote, String peerIdentity) {
       BidiFlow<HttpResponse, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, HttpRequest,
               NotUsed>
           http = Http.get(system).serverLayer(settings, Optional.of(remote), system.classicSystem().log());
@@ -284,8 +359,11 @@ public final class HttpListener {
                     Duration.ofNanos(finite.toNanos())));
       }
       Flow<HttpRequest, HttpResponse, NotUsed> serve =
-          Flow.<HttpRequest>create()
-              .mapAsync(settings.getPipeliningLimit(), this::handle);
+          peerIdentity == null
+              ? Flow.<HttpRequest>create().mapAsync(settings.getPipeliningLimit(), this::handle)
+              : Flow.<HttpRequest>create()
+                  .map(r -> (HttpRequest) r.addAttribute(Exchange.PEER_IDENTITY, peerIdentity))
+                  .mapAsync(settings.getPipeliningLimit(), this::handle);
       return serve.join(layers).via(killSwitch.flow());
     }
 

@@ -34,7 +34,12 @@ public interface OtherProtocols {
 
   /** The listener's HTTP servers, by protocol ({@link Detected#HTTP1} or {@link Detected#HTTP2}). */
   interface HttpServers {
-    Flow<ByteString, ByteString, NotUsed> serve(Detected kind, InetSocketAddress remote);
+    /**
+     * @param peerIdentity the identity the connection's mTLS session verified: every request of
+     *     the connection carries it as {@link io.trellis.proxy.http.Exchange#PEER_IDENTITY}
+     */
+    Flow<ByteString, ByteString, NotUsed> serve(
+        Detected kind, InetSocketAddress remote, String peerIdentity);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.trellis.config.Endpoint;
 import io.trellis.config.ServiceRef;
 import io.trellis.proxy.profile.ProfileRoute;
 import java.util.Locale;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
@@ -14,10 +15,19 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  * the route timeout's timer, is volatile.
  */
 public final class Exchange {
+  /**
+   * The verified identity of the peer proxy whose mTLS connection carried the request: set by the
+   * inbound listener on every request of a connection whose TLS session it terminated, from the
+   * session (never from anything a client sends); absent on plaintext connections.
+   */
+  public static final AttributeKey<String> PEER_IDENTITY =
+      AttributeKey.create("trellis-peer-identity", String.class);
+
   private final Direction direction;
   private final long startNanos;
   private final String authority;
   private final boolean grpc;
+  private final String peerIdentity;
   private ServiceRef service;
   private ServiceRef backend;
   private Endpoint endpoint;
@@ -26,10 +36,17 @@ public final class Exchange {
   private volatile boolean expired;
 
   public Exchange(Direction direction, long startNanos, String authority, boolean grpc) {
+    this(direction, startNanos, authority, grpc, null);
+  }
+
+  /** @param peerIdentity the mTLS peer's verified identity; null on a plaintext connection */
+  public Exchange(
+      Direction direction, long startNanos, String authority, boolean grpc, String peerIdentity) {
     this.direction = direction;
     this.startNanos = startNanos;
     this.authority = authority;
     this.grpc = grpc;
+    this.peerIdentity = peerIdentity;
   }
 
   /** Reads what every stage needs from the request once, as the server hands it over. */
@@ -38,7 +55,12 @@ public final class Exchange {
     var mediaType = request.entity().getContentType().mediaType();
     boolean grpc =
         mediaType.mainType().equals("application") && mediaType.subType().startsWith("grpc");
-    return new Exchange(direction, System.nanoTime(), authority, grpc);
+    return new Exchange(
+        direction,
+        System.nanoTime(),
+        authority,
+        grpc,
+        request.getAttribute(PEER_IDENTITY).orElse(null));
   }
 
   public Direction direction() {
@@ -58,6 +80,14 @@ public final class Exchange {
   /** True when the request is gRPC (content-type application/grpc[+proto|...]). */
   public boolean grpc() {
     return grpc;
+  }
+
+  /**
+   * Inbound: the client proxy's identity, verified by the mTLS handshake of the connection the
+   * request came on; null when the connection was plaintext.
+   */
+  public String peerIdentity() {
+    return peerIdentity;
   }
 
   /** The mesh service the request is for; null for egress and inbound. */

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import io.trellis.config.Endpoint;
 import io.trellis.config.HostPort;
 import io.trellis.identity.IdentityName;
+import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.proxy.metrics.TlsLabels;
 import io.trellis.proxy.tls.OutboundTls;
 import java.util.Optional;
 import java.util.function.Function;
@@ -41,25 +43,29 @@ public final class Upstreams implements AutoCloseable {
   private final ConcurrentHashMap<Secured, Upstream> tlsH2 = new ConcurrentHashMap<>();
   private final OutboundTls tls;
   private final Function<Endpoint, Optional<IdentityName>> identities;
+  private final TcpMetrics tcpMetrics;
 
   private record Secured(HostPort address, IdentityName identity) {}
 
   public Upstreams(ActorSystem<?> system, ProxySettings.Client client, Duration connectTimeout) {
-    this(system, client, connectTimeout, null, e -> Optional.empty());
+    this(system, client, connectTimeout, null, e -> Optional.empty(), null);
   }
 
   /**
    * @param tls TLS origination, or null when the proxy has no identity (everything plaintext)
    * @param identities the identity discovery announced for an endpoint, if any
+   * @param tcpMetrics meters the mTLS connections (outbound, dst, server_id); null: not metered
    */
   public Upstreams(
       ActorSystem<?> system,
       ProxySettings.Client client,
       Duration connectTimeout,
       OutboundTls tls,
-      Function<Endpoint, Optional<IdentityName>> identities) {
+      Function<Endpoint, Optional<IdentityName>> identities,
+      TcpMetrics tcpMetrics) {
     this.tls = tls;
     this.identities = identities;
+    this.tcpMetrics = tcpMetrics;
     Config base = system.settings().config();
     this.system = system;
     this.http = Http.get(system);
@@ -95,7 +101,9 @@ public final class Upstreams implements AutoCloseable {
     }
     return tlsH1.computeIfAbsent(
         new Secured(endpoint.address(), id.get()),
-        s -> newHttp1(s.address(), tls.http(s.identity(), false)));
+        s -> new Http1Upstream(s.address(), scalaHttp,
+            poolSettings.withConnectionSettings(metered(poolSettings.getConnectionSettings(), s)),
+            connectTimeout, queueSize, log, materializer, tls.http(s.identity(), false)));
   }
 
   /** HTTP/2 to an endpoint: over mTLS (ALPN h2) when it has an identity, else h2c. */
@@ -106,27 +114,36 @@ public final class Upstreams implements AutoCloseable {
     }
     return tlsH2.computeIfAbsent(
         new Secured(endpoint.address(), id.get()),
-        s -> newHttp2(s.address(), tls.http(s.identity(), true)));
+        s -> newHttp2(s.address(), metered(h2Settings, s), tls.http(s.identity(), true)));
+  }
+
+  /** A secured upstream's connection settings: its TCP connections metered with its identity. */
+  private ClientConnectionSettings metered(ClientConnectionSettings settings, Secured s) {
+    if (tcpMetrics == null) {
+      return settings;
+    }
+    return settings.withTransport(
+        tcpMetrics.meter(
+            new TcpMetrics.Labels(
+                Direction.OUTBOUND, TcpMetrics.Peer.DST, TlsLabels.secured(s.identity().value())),
+            settings.getTransport()));
   }
 
   private Upstream newHttp1(HostPort address) {
-    return newHttp1(address, null);
-  }
-
-  private Upstream newHttp1(HostPort address, HttpsConnectionContext https) {
     return new Http1Upstream(
-        address, scalaHttp, poolSettings, connectTimeout, queueSize, log, materializer, https);
+        address, scalaHttp, poolSettings, connectTimeout, queueSize, log, materializer, null);
   }
 
   private Upstream newHttp2(HostPort address) {
-    return newHttp2(address, null);
+    return newHttp2(address, h2Settings, null);
   }
 
-  private Upstream newHttp2(HostPort address, HttpsConnectionContext https) {
+  private Upstream newHttp2(
+      HostPort address, ClientConnectionSettings settings, HttpsConnectionContext https) {
     OutgoingConnectionBuilder builder =
         http.connectionTo(address.host())
             .toPort(address.port())
-            .withClientConnectionSettings(h2Settings)
+            .withClientConnectionSettings(settings)
             .logTo(log);
     if (https != null) {
       builder = builder.withCustomHttpsConnectionContext(https);

@@ -148,7 +148,10 @@ final class CertificateRefresher {
         credentials.updateBundle(trust);
         first = credentials;
       } else if (!credentials.bundle().anchors().equals(trust.anchors())) {
+        // A renewal read the bundle file before the periodic check did: say so all the same,
+        // operators wait for this line during an anchor rotation.
         credentials.updateBundle(trust);
+        log.info("identity: trust bundle changed: now {} anchor(s)", trust.anchors().size());
       }
       credentials.update(leaf);
       if (failures >= warnAfter) {

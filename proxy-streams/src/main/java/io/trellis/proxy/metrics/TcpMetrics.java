@@ -1,5 +1,10 @@
 package io.trellis.proxy.metrics;
 
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.http.javadsl.ClientTransport;
+import org.apache.pekko.http.javadsl.OutgoingConnection;
+import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import io.trellis.proxy.http.Direction;
 import java.util.concurrent.ConcurrentHashMap;
 import kamon.Kamon;
@@ -126,6 +131,20 @@ public final class TcpMetrics {
   private static String errno(Throwable failure) {
     String name = failure.getClass().getSimpleName();
     return name.isEmpty() ? "error" : name;
+  }
+
+  /**
+   * A pekko-http client transport whose connections are metered with {@code labels} (peer {@code
+   * dst}): the proxy's HTTP connections to meshed endpoints, over mTLS ({@code server_id}).
+   */
+  public ClientTransport meter(Labels labels, ClientTransport transport) {
+    return new ClientTransport() {
+      @Override
+      public Flow<ByteString, ByteString, CompletionStage<OutgoingConnection>> connectTo(
+          String host, int port, ClientConnectionSettings settings, ActorSystem system) {
+        return meter(labels, transport.connectTo(host, port, settings, system));
+      }
+    };
   }
 
   /** {@link #meter} for flows without a materialized value of interest. */

@@ -35,6 +35,11 @@ public record TlsLabels(boolean tls, String peerId, String noTlsReason) {
     return new TlsLabels(false, null, reason);
   }
 
+  /** The {@code tls} label's value: "true", "no_identity" or "disabled" (also tap's field). */
+  public String value() {
+    return tls ? "true" : noTlsReason != null ? "no_identity" : "disabled";
+  }
+
   void addTo(TagSet.Builder b, Direction direction) {
     if (tls) {
       b.add("tls", "true").add(direction == Direction.INBOUND ? "client_id" : "server_id", peerId);

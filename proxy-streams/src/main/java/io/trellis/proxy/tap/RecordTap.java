@@ -3,9 +3,11 @@ package io.trellis.proxy.tap;
 import io.trellis.proxy.http.Exchange;
 import io.trellis.proxy.http.GrpcStatus;
 import io.trellis.proxy.http.HttpService;
+import io.trellis.proxy.metrics.TlsLabels;
 import io.trellis.proxy.metrics.WatchEnd;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -23,19 +25,24 @@ import org.apache.pekko.util.ByteString;
  * path only appends (one atomic increment and a store per event); it never waits for a reader.
  */
 public final class RecordTap implements HttpService {
-  /** What tap says about mTLS until the TLS stage fills it in. */
-  static final String TLS_DISABLED = "disabled";
-
   private final HttpService next;
   private final EventRing ring;
+  private final Function<Exchange, TlsLabels> tls;
 
-  private RecordTap(HttpService next, EventRing ring) {
+  private RecordTap(HttpService next, EventRing ring, Function<Exchange, TlsLabels> tls) {
     this.next = next;
     this.ring = ring;
+    this.tls = tls;
   }
 
+  /** Without identity: every request is {@code tls=disabled}. */
   public static HttpService.Layer into(EventRing ring) {
-    return next -> new RecordTap(next, ring);
+    return into(ring, exchange -> TlsLabels.DISABLED);
+  }
+
+  /** @param tls an exchange's tls labels, as the HTTP metrics have them (the peer's identity) */
+  public static HttpService.Layer into(EventRing ring, Function<Exchange, TlsLabels> tls) {
+    return next -> new RecordTap(next, ring, tls);
   }
 
   @Override
@@ -62,7 +69,7 @@ public final class RecordTap implements HttpService {
         exchange.direction(),
         request.getAttribute(AttributeKeys.remoteAddress).orElse(null),
         dst,
-        TLS_DISABLED,
+        tls.apply(exchange),
         request.method().value(),
         exchange.authority(),
         request.getUri().path(),

@@ -27,7 +27,7 @@ public final class TapProtos {
             .setProxyDirection(r.direction() == Direction.OUTBOUND ? "out" : "in")
             .setSrc(address(r.src()))
             .setDst(address(r.dst()))
-            .setTls(r.tls())
+            .setTls(r.tls().value())
             .setMethod(r.method())
             .setAuthority(r.authority())
             .setPath(r.path())
@@ -40,6 +40,13 @@ public final class TapProtos {
       b.setStatus(r.status()).setDurationUs(r.nanos() / 1000).setResponseBytes(r.responseBytes());
       if (r.error() != null) {
         b.setError(r.error());
+      }
+    }
+    if (r.tls().tls()) {
+      if (r.direction() == Direction.INBOUND) {
+        b.setClientId(r.tls().peerId());
+      } else {
+        b.setServerId(r.tls().peerId());
       }
     }
     if (r.grpcStatus() != null) {

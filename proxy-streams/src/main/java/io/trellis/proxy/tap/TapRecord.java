@@ -1,6 +1,7 @@
 package io.trellis.proxy.tap;
 
 import io.trellis.proxy.http.Direction;
+import io.trellis.proxy.metrics.TlsLabels;
 
 /**
  * One request event as the request path records it: the only allocation tap makes per event. It
@@ -22,7 +23,7 @@ public final class TapRecord {
   private final Direction direction;
   private final Object src;
   private final Object dst;
-  private final String tls;
+  private final TlsLabels tls;
   private final String method;
   private final String authority;
   private final String path;
@@ -37,7 +38,7 @@ public final class TapRecord {
   long seq = -1;
 
   private TapRecord(
-      Kind kind, TapRecord req, long id, Direction direction, Object src, Object dst, String tls,
+      Kind kind, TapRecord req, long id, Direction direction, Object src, Object dst, TlsLabels tls,
       String method, String authority, String path, String scheme, long wallMillis, int status,
       long nanos, String grpcStatus, long responseBytes, String error) {
     this.kind = kind;
@@ -61,10 +62,11 @@ public final class TapRecord {
 
   /**
    * A request: {@code src} and {@code dst} are anything whose {@code toString} is ip:port
-   * (formatted only when read); {@code tls} is "disabled" until mTLS fills it.
+   * (formatted only when read); {@code tls} the connection's, as the HTTP metrics label it (the
+   * peer's identity when mTLS).
    */
   public static TapRecord req(
-      long id, Direction direction, Object src, Object dst, String tls, String method,
+      long id, Direction direction, Object src, Object dst, TlsLabels tls, String method,
       String authority, String path, String scheme, long wallMillis) {
     return new TapRecord(Kind.REQ, null, id, direction, src, dst, tls, method, authority, path,
         scheme, wallMillis, 0, 0, null, 0, null);
@@ -110,7 +112,7 @@ public final class TapRecord {
     return request().dst;
   }
 
-  public String tls() {
+  public TlsLabels tls() {
     return request().tls;
   }
 

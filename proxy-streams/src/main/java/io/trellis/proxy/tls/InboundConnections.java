@@ -141,6 +141,7 @@ public final class InboundConnections implements OtherProtocols {
   /** What runs inside a verified session: chosen by ALPN, else detected from its first bytes. */
   private Flow<ByteString, ByteString, NotUsed> inner(
       SSLEngine engine, InetSocketAddress remote, HttpServers http) {
+    // The server engine requires a verified client certificate with one identity SAN.
     String client =
         PeerIdentity.of(engine.getSession()).map(Object::toString).orElse("unknown");
     TlsLabels labels = TlsLabels.secured(client);
@@ -149,7 +150,7 @@ public final class InboundConnections implements OtherProtocols {
     if (Alpn.OPAQUE.equals(alpn) || opaque()) {
       served = forward.to(app, Direction.INBOUND, labels);
     } else if (Alpn.H2.equals(alpn)) {
-      served = http.serve(Detected.HTTP2, remote);
+      served = http.serve(Detected.HTTP2, remote, client);
     } else {
       served =
           Sniff.thenServe(
@@ -157,7 +158,7 @@ public final class InboundConnections implements OtherProtocols {
               head -> {
                 Detected kind = Detected.of(head);
                 return kind == Detected.HTTP1 || kind == Detected.HTTP2
-                    ? http.serve(kind, remote)
+                    ? http.serve(kind, remote, client)
                     : forward.to(app, Direction.INBOUND, labels);
               });
     }

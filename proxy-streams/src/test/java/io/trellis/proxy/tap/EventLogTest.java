@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trellis.config.HostPort;
 import io.trellis.proxy.http.Direction;
+import io.trellis.proxy.metrics.TlsLabels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -227,7 +228,7 @@ class EventLogTest {
 
   private static TapRecord req(EventRing ring, String path, String method, long wallMillis) {
     return TapRecord.req(ring.nextRequestId(), Direction.OUTBOUND, new HostPort("127.0.0.1", 40000),
-        new HostPort("127.0.0.2", 4143), "disabled", method, "web-svc:80", path, "http", wallMillis);
+        new HostPort("127.0.0.2", 4143), TlsLabels.DISABLED, method, "web-svc:80", path, "http", wallMillis);
   }
 
   private static void request(EventRing ring, String path, long wallMillis, int status) {

@@ -68,6 +68,8 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
   private final boolean bypass;
   private final int controlPlaneCount;
   private final String controlPlaneSettings;
+  /** Extra top-level HOCON of mesh.conf (e.g. {@code trellis.identity { leaf-lifetime = 30s }}). */
+  private final String meshSettings;
 
   private volatile MeshSpec spec;
   private LoopbackBlock block;
@@ -79,19 +81,27 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
   private final Map<String, Backend> backends = new LinkedHashMap<>();
   private final Map<String, ProxyProcess> proxies = new LinkedHashMap<>();
   private final List<ControlPlaneProcess> controlPlanes = new ArrayList<>();
-  /** mesh.conf's trellis.control-plane block, kept across edits; empty without control planes. */
+  /** mesh.conf's trellis.control-plane block and extra settings, kept across edits. */
   private String controlPlaneBlock = "";
 
-  private MeshFixture(MeshSpec spec, boolean bypass, int controlPlaneCount, String settings) {
+  private MeshFixture(
+      MeshSpec spec, boolean bypass, int controlPlaneCount, String settings, String meshSettings) {
     this.initial = spec;
     this.spec = spec;
     this.bypass = bypass;
     this.controlPlaneCount = controlPlaneCount;
     this.controlPlaneSettings = settings;
+    this.meshSettings = meshSettings;
   }
 
   public static MeshFixture of(MeshSpec spec) {
-    return new MeshFixture(spec, Boolean.getBoolean("trellis.tests.bypassProxies"), 0, "");
+    return new MeshFixture(spec, Boolean.getBoolean("trellis.tests.bypassProxies"), 0, "", "");
+  }
+
+  /** The same mesh with {@code hocon} added to mesh.conf (top level, e.g. trellis.identity). */
+  public MeshFixture withMeshSettings(String... hocon) {
+    return new MeshFixture(initial, bypass, controlPlaneCount, controlPlaneSettings,
+        String.join("\n", hocon) + "\n");
   }
 
   /**
@@ -99,7 +109,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
    * extra {@code trellis.control-plane} lines (e.g. {@code downing-stable-after = 5s}).
    */
   public MeshFixture withControlPlanes(int nodes, String... settings) {
-    return new MeshFixture(initial, bypass, nodes, String.join("\n", settings));
+    return new MeshFixture(initial, bypass, nodes, String.join("\n", settings), meshSettings);
   }
 
   /** The usual shape: a {@code client} workload calling {@code echo-svc} on {@code server}. */
@@ -109,7 +119,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
 
   /** The same mesh with clients talking straight to the apps: no proxy is started. */
   public MeshFixture bypassingProxies() {
-    return new MeshFixture(initial, true, controlPlaneCount, controlPlaneSettings);
+    return new MeshFixture(initial, true, controlPlaneCount, controlPlaneSettings, meshSettings);
   }
 
   @Override
@@ -136,6 +146,7 @@ public final class MeshFixture implements BeforeAllCallback, AfterAllCallback {
       }
       controlPlaneBlock = controlPlaneBlock(nodes);
     }
+    controlPlaneBlock += meshSettings;
     writeResources(spec);
     Files.writeString(config, spec.render(block) + controlPlaneBlock, StandardCharsets.UTF_8);
     Files.copy(config, logDir.resolve("mesh.conf"), StandardCopyOption.REPLACE_EXISTING);

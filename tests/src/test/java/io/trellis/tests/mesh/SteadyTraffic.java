@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  */
 public final class SteadyTraffic implements AutoCloseable {
   private static final int MAX_REQUESTS_PER_WORKER = 5_000;
-  private static final Duration MAX_RUN = Duration.ofSeconds(120);
+  // Bounds a scenario that forgets to stop it; the identity rotation scenario runs ~2 minutes.
+  private static final Duration MAX_RUN = Duration.ofSeconds(240);
 
   private final HttpClient client =
       HttpClient.newBuilder()
