@@ -2,8 +2,8 @@ package io.trellis.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.trellis.bench.transport.ChannelStage;
-import io.trellis.bench.transport.EventLoop;
+import io.trellis.proxy.transport.ChannelStage;
+import io.trellis.proxy.transport.EventLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -31,7 +31,7 @@ import org.apache.pekko.stream.javadsl.Flow;
  *       every write waits for writability, reads repeat until the socket is empty.
  *   <li>{@code loop} (stage-loop-tcp-2hop): the same stages and I/O, but the graphs run on a
  *       dispatcher whose executor is the selector loop ({@link
- *       io.trellis.bench.transport.EventLoopExecutorConfigurator}): no thread hand-off.
+ *       io.trellis.proxy.transport.EventLoopExecutorConfigurator}): no thread hand-off.
  *   <li>{@code loop-direct} (stage-loop-direct-tcp-2hop): as {@code loop}, with writes attempted
  *       in onPush and one read per readiness ({@link ChannelStage.Options#defaults()}).
  * </ul>
@@ -44,7 +44,7 @@ public final class StageSplice {
   private static final String LOOP_DISPATCHER_CONFIG =
       LOOP_DISPATCHER
           + " { type = Dispatcher\n"
-          + "  executor = \"io.trellis.bench.transport.EventLoopExecutorConfigurator\"\n"
+          + "  executor = \"io.trellis.proxy.transport.EventLoopExecutorConfigurator\"\n"
           + "  throughput = 64 }";
   private static final ChannelStage.Options NAIVE =
       new ChannelStage.Options(16 * 1024, false, true);

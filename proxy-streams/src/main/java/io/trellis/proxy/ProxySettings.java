@@ -14,7 +14,41 @@ public record ProxySettings(
     Client client,
     Routes routes,
     Duration metricsTickInterval,
-    Detect detect) {
+    Detect detect,
+    Transport transport) {
+
+  /**
+   * How plain-HTTP/1.1 listeners move bytes.
+   *
+   * @param kind {@code pekko} (pekko TCP + pekko-http, the default) or {@code loop} (our selector
+   *     loops, experimental)
+   * @param loops selector loops (threads) when {@code kind = loop}
+   */
+  public record Transport(Kind kind, int loops) {
+    /** The transport kinds. */
+    public enum Kind {
+      PEKKO,
+      LOOP
+    }
+
+    public Transport {
+      if (loops < 1) {
+        throw new IllegalArgumentException(
+            "trellis.proxy.transport.loops must be >= 1, was " + loops);
+      }
+    }
+
+    static Transport fromConfig(Config c) {
+      String kind = c.getString("kind");
+      return switch (kind) {
+        case "pekko" -> new Transport(Kind.PEKKO, c.getInt("loops"));
+        case "loop" -> new Transport(Kind.LOOP, c.getInt("loops"));
+        default ->
+            throw new IllegalArgumentException(
+                "trellis.proxy.transport.kind must be pekko or loop, was " + kind);
+      };
+    }
+  }
 
   /**
    * Protocol detection on the inbound listener.
@@ -99,7 +133,8 @@ public record ProxySettings(
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("routes.max-retry-body"))),
         c.getDuration("metrics.tick-interval"),
         new Detect(
-            c.getDuration("detect.timeout"), (int) c.getBytes("detect.max-prefix").longValue()));
+            c.getDuration("detect.timeout"), (int) c.getBytes("detect.max-prefix").longValue()),
+        Transport.fromConfig(c.getConfig("transport")));
   }
 
   private static Timeouts timeouts(Config c) {

@@ -1,4 +1,4 @@
-package io.trellis.bench.transport;
+package io.trellis.proxy.transport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.trellis.bench.transport;
+package io.trellis.proxy.transport;
 
 import com.typesafe.config.Config;
 import java.util.List;
@@ -16,7 +16,7 @@ import org.apache.pekko.dispatch.ExecutorServiceFactory;
  * <pre>
  * my-loop-dispatcher {
  *   type = Dispatcher
- *   executor = "io.trellis.bench.transport.EventLoopExecutorConfigurator"
+ *   executor = "io.trellis.proxy.transport.EventLoopExecutorConfigurator"
  *   throughput = 64
  * }
  * </pre>

@@ -1,4 +1,4 @@
-package io.trellis.bench.transport;
+package io.trellis.proxy.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
