@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class IdentityScenarioTest {
   private static final Pattern EXPIRATION =
-      Pattern.compile("(?m)^identity_cert_expiration_timestamp_seconds ([0-9.eE+]+)$");
+      // every series carries the proxy's workload labels
+      Pattern.compile("(?m)^identity_cert_expiration_timestamp_seconds(?:\\{[^}]*})? ([0-9.eE+]+)$");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private ProxyProcess proxy;

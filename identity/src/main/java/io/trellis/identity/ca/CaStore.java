@@ -5,8 +5,7 @@ import io.trellis.identity.pem.PemException;
 import io.trellis.identity.pem.PrivateFiles;
 import io.trellis.identity.trust.TrustBundle;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -103,8 +102,13 @@ public final class CaStore {
     try {
       write(PrivateFiles.ensureDirectory(tmp), ca, ca.bundle());
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
-      // Another control plane created it first: use theirs.
+    } catch (FileSystemException raced) {
+      // Another control plane created it first: use theirs. (An atomic rename onto a directory
+      // that appeared meanwhile fails with ENOTEMPTY, which the JDK reports as a plain
+      // FileSystemException, not DirectoryNotEmptyException.)
+      if (!Files.isDirectory(dir)) {
+        throw raced;
+      }
       deleteTree(tmp);
       return load(stateDir, clock);
     } finally {
