@@ -8,6 +8,16 @@ import io.trellis.config.WorkloadConfig;
 import io.trellis.proxy.admin.AdminServer;
 import io.trellis.proxy.balance.Destinations;
 import io.trellis.proxy.detect.HttpListener;
+import io.trellis.proxy.detect.ProxyListener;
+import io.trellis.proxy.fused.FusedListener;
+import io.trellis.proxy.fused.FusedPath;
+import io.trellis.proxy.http1.HeadParser;
+import io.trellis.proxy.split.Backends;
+import io.trellis.proxy.transport.ChannelStage;
+import io.trellis.proxy.transport.LoopTransport;
+import io.trellis.config.Endpoint;
+import java.net.InetAddress;
+import java.util.concurrent.CompletionStage;
 import io.trellis.proxy.errors.Rescue;
 import io.trellis.proxy.fault.InjectFaults;
 import io.trellis.proxy.http.Balance;
@@ -81,7 +91,7 @@ import org.apache.pekko.stream.Materializer;
  * port, detected per connection; h2c upgrade offers are declined (see {@link HttpListener}).
  */
 public final class Sidecar {
-  private final List<HttpListener> listeners;
+  private final List<ProxyListener> listeners;
   private final List<ServerBinding> bindings;
   private final List<UpstreamListener> upstreamListeners;
   private final ActorRef<EventLog.Command> eventLog;
@@ -95,7 +105,7 @@ public final class Sidecar {
   private final ProxyIdentity identity;
 
   private Sidecar(
-      List<HttpListener> listeners,
+      List<ProxyListener> listeners,
       List<ServerBinding> bindings,
       List<UpstreamListener> upstreamListeners,
       ActorRef<EventLog.Command> eventLog,
@@ -302,14 +312,32 @@ public final class Sidecar {
     AdminServer admin = new AdminServer(readiness::ready);
 
     Http http = Http.get(system);
-    CompletableFuture<HttpListener> out =
-        bind(system, workload.proxy().outbound(), serverSettings, Direction.OUTBOUND, outbound, null,
-            tcpMetrics,
-            // the app's own connections to its proxy (Linkerd: no_identity, loopback)
-            tls.isPresent() ? TlsLabels.noIdentity("loopback") : TlsLabels.DISABLED);
-    CompletableFuture<HttpListener> in =
-        bind(system, workload.proxy().inbound(), serverSettings, Direction.INBOUND, inbound, others,
-            tcpMetrics, tls.isPresent() ? TlsLabels.NOT_PROVIDED_BY_REMOTE : TlsLabels.DISABLED);
+    // the app's own connections to its proxy (Linkerd: no_identity, loopback)
+    TlsLabels outboundPlain = tls.isPresent() ? TlsLabels.noIdentity("loopback") : TlsLabels.DISABLED;
+    TlsLabels inboundPlain = tls.isPresent() ? TlsLabels.NOT_PROVIDED_BY_REMOTE : TlsLabels.DISABLED;
+    CompletableFuture<ProxyListener> out;
+    CompletableFuture<ProxyListener> in;
+    if (settings.transport().kind() == ProxySettings.Transport.Kind.LOOP) {
+      // The fused HTTP/1.1 path on our selector loops; everything else through the pekko
+      // listeners, bound on loopback ports behind it.
+      Fused fused =
+          new Fused(system, settings, serverSettings, tcpMetrics, mesh, destinations, profiles,
+              metrics, routeMetrics, events, httpTls);
+      Endpoint app = new Endpoint(workload.app(), null, null);
+      out =
+          fused.bind(workload.proxy().outbound(), Direction.OUTBOUND, outbound, null, null,
+              e -> outboundTls != null && identities.apply(e).isPresent(), outboundPlain);
+      in =
+          fused.bind(workload.proxy().inbound(), Direction.INBOUND, inbound, others, app,
+              e -> false, inboundPlain);
+    } else {
+      out =
+          bind(system, address(workload.proxy().outbound()), serverSettings, Direction.OUTBOUND, outbound,
+              null, tcpMetrics, outboundPlain, true).thenApply(l -> l);
+      in =
+          bind(system, address(workload.proxy().inbound()), serverSettings, Direction.INBOUND, inbound,
+              others, tcpMetrics, inboundPlain, true).thenApply(l -> l);
+    }
     CompletableFuture<ServerBinding> adm =
         http.newServerAt(workload.proxy().admin().host(), workload.proxy().admin().port())
             .bind(handler(admin::handle))
@@ -343,8 +371,8 @@ public final class Sidecar {
             (ok, failure) -> {
               // A partial start must not leave listeners behind.
               if (failure != null) {
-                out.thenAccept(HttpListener::unbind);
-                in.thenAccept(HttpListener::unbind);
+                out.thenAccept(ProxyListener::unbind);
+                in.thenAccept(ProxyListener::unbind);
                 adm.thenAccept(ServerBinding::unbind);
                 ups.forEach(u -> u.thenAccept(UpstreamListener::unbind));
                 tap.thenAccept(ServerBinding::unbind);
@@ -396,13 +424,14 @@ public final class Sidecar {
 
   private static CompletableFuture<HttpListener> bind(
       ActorSystem<?> system,
-      HostPort at,
+      InetSocketAddress at,
       ServerSettings settings,
       Direction direction,
       HttpService service,
       OtherProtocols others,
       TcpMetrics tcpMetrics,
-      TlsLabels plainTls) {
+      TlsLabels plainTls,
+      boolean meterHttp1) {
     return HttpListener.bind(
             system,
             at,
@@ -411,8 +440,98 @@ public final class Sidecar {
             others,
             // plaintext HTTP connections' TCP metrics (TLS and opaque ones: others meters them)
             flow -> tcpMetrics.meterPlain(
-                new TcpMetrics.Labels(direction, TcpMetrics.Peer.SRC, plainTls), flow))
+                new TcpMetrics.Labels(direction, TcpMetrics.Peer.SRC, plainTls), flow),
+            meterHttp1)
         .toCompletableFuture();
+  }
+
+  private static InetSocketAddress address(HostPort at) {
+    return InetSocketAddress.createUnresolved(at.host(), at.port());
+  }
+
+  /**
+   * The fused path's listeners ({@code trellis.proxy.transport.kind = loop}): a {@link
+   * FusedListener} on the workload's port, in front of the same side's pekko listener on a
+   * loopback port (its delegate).
+   */
+  private static final class Fused {
+    private final ActorSystem<?> system;
+    private final ProxySettings settings;
+    private final ServerSettings serverSettings;
+    private final TcpMetrics tcpMetrics;
+    private final Supplier<MeshConfig> mesh;
+    private final Destinations destinations;
+    private final Profiles profiles;
+    private final HttpMetrics metrics;
+    private final RouteMetrics routeMetrics;
+    private final EventRing events;
+    private final Function<Exchange, TlsLabels> tls;
+    private final Backends backends;
+    private final CompletionStage<LoopTransport> transport;
+
+    Fused(ActorSystem<?> system, ProxySettings settings, ServerSettings serverSettings,
+        TcpMetrics tcpMetrics, Supplier<MeshConfig> mesh, Destinations destinations,
+        Profiles profiles, HttpMetrics metrics, RouteMetrics routeMetrics, EventRing events,
+        Function<Exchange, TlsLabels> tls) {
+      this.system = system;
+      this.settings = settings;
+      this.serverSettings = serverSettings;
+      this.tcpMetrics = tcpMetrics;
+      this.mesh = mesh;
+      this.destinations = destinations;
+      this.profiles = profiles;
+      this.metrics = metrics;
+      this.routeMetrics = routeMetrics;
+      this.events = events;
+      this.tls = tls;
+      this.backends = new Backends(mesh);
+      this.transport =
+          LoopTransport.start(
+              system.classicSystem(), settings.transport().loops(), ChannelStage.Options.defaults());
+    }
+
+    CompletableFuture<ProxyListener> bind(
+        HostPort at,
+        Direction direction,
+        HttpService service,
+        InboundConnections others,
+        Endpoint app,
+        java.util.function.Predicate<Endpoint> needsTls,
+        TlsLabels plainTls) {
+      ProxySettings.Server server = settings.server();
+      HeadParser.Limits limits =
+          new HeadParser.Limits(
+              (int) Math.min(1 << 20, server.maxHeaderValueLength() + server.maxUriLength()),
+              server.maxHeaderCount() - 1); // pekko admits max-header-count - 1
+      OtherProtocols.Limits detect =
+          new OtherProtocols.Limits(settings.detect().maxPrefix(), settings.detect().timeout());
+      InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+      return Sidecar.bind(system, loopback, serverSettings, direction, service, others,
+              tcpMetrics, plainTls, false)
+          .thenCompose(
+              delegate ->
+                  transport.thenCompose(
+                      loop ->
+                          FusedListener.bind(
+                              at,
+                              serverSettings.getBacklog(),
+                              server.maxConnections(),
+                              new FusedPath(direction, mesh, destinations, backends, profiles,
+                                  metrics, routeMetrics, events, tls, app, needsTls,
+                                  delegate.localAddress(), loop, limits,
+                                  direction == Direction.OUTBOUND
+                                      ? settings.outbound().connectTimeout()
+                                      : settings.inbound().connectTimeout(),
+                                  server.idleTimeout(), 8),
+                              delegate,
+                              others == null ? () -> false : others::opaque,
+                              detect,
+                              flow -> tcpMetrics.meterPlain(
+                                  new TcpMetrics.Labels(direction, TcpMetrics.Peer.SRC, plainTls),
+                                  flow))))
+          .thenApply(l -> (ProxyListener) l)
+          .toCompletableFuture();
+    }
   }
 
   /** The tap listener serves gRPC: HTTP/2 on, whatever the system's config says. */

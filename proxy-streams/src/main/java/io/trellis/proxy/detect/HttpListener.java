@@ -63,7 +63,7 @@ import scala.concurrent.duration.FiniteDuration;
  * HTTP/2-enabled pekko binding on a loopback ephemeral port that is only ever handed connections
  * starting with the preface.
  */
-public final class HttpListener {
+public final class HttpListener implements ProxyListener {
   private final Tcp.ServerBinding front;
   private final Http1Connections http1;
   private final ServerBinding http2;
@@ -112,6 +112,31 @@ public final class HttpListener {
       Function<HttpRequest, CompletionStage<HttpResponse>> handler,
       OtherProtocols others,
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp) {
+    return bind(
+        system,
+        InetSocketAddress.createUnresolved(at.host(), at.port()),
+        settings,
+        handler,
+        others,
+        plainHttp,
+        true);
+  }
+
+  /**
+   * As above; {@code meterHttp1} false leaves plaintext HTTP/1.1 connections out of {@code
+   * plainHttp} (the fused path's delegate: those connections carry requests whose client
+   * connection is metered already).
+   *
+   * @param at host and port (0: an ephemeral port)
+   */
+  public static CompletionStage<HttpListener> bind(
+      ActorSystem<?> system,
+      InetSocketAddress at,
+      ServerSettings settings,
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler,
+      OtherProtocols others,
+      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp,
+      boolean meterHttp1) {
     Http http = Http.get(system);
     String loopback = InetAddress.getLoopbackAddress().getHostAddress();
     Http1Connections http1 = new Http1Connections(system, settings, handler);
@@ -128,7 +153,15 @@ public final class HttpListener {
             .thenCompose(
                 h2 ->
                     front(
-                        system, at, settings, http1, h2.localAddress(), peers, others, plainHttp))
+                        system,
+                        at,
+                        settings,
+                        http1,
+                        h2.localAddress(),
+                        peers,
+                        others,
+                        plainHttp,
+                        meterHttp1))
             .thenApply(front -> new HttpListener(front, http1, http2.join()));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
@@ -147,24 +180,27 @@ public final class HttpListener {
    */
   private static CompletionStage<Tcp.ServerBinding> front(
       ActorSystem<?> system,
-      HostPort at,
+      InetSocketAddress at,
       ServerSettings settings,
       Http1Connections http1,
       InetSocketAddress http2,
       SplicedPeers peers,
       OtherProtocols others,
-      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp) {
+      UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp,
+      boolean meterHttp1) {
     Materializer mat = Materializer.matFromSystem(system);
     Tcp tcp = Tcp.get(system);
     // halfClose = false and no TCP idle timeout, as pekko binds: HTTP/1.1 connections get the
     // server's idle timeout in http1.flow, the HTTP/2 server behind closes idle h2c connections
     // and the splice ends with them.
-    return tcp.bind(at.host(), at.port(), settings.getBacklog(), List.of(), false, Optional.empty())
+    return tcp.bind(at.getHostString(), at.getPort(), settings.getBacklog(), List.of(), false, Optional.empty())
         .mapAsyncUnordered(
             settings.getMaxConnections(),
             c ->
                 c.handleWith(
-                    splice(tcp, http1, http2, peers, others, plainHttp, c.remoteAddress())
+                    splice(
+                            tcp, http1, http2, peers, others, plainHttp, meterHttp1,
+                            c.remoteAddress())
                         // a connection that fails (reset, idle timeout) only frees its slot; a
                         // failed element would fail the accept stream and unbind the port
                         .watchTermination(
@@ -182,6 +218,7 @@ public final class HttpListener {
       SplicedPeers peers,
       OtherProtocols others,
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> plainHttp,
+      boolean meterHttp1,
       InetSocketAddress remote) {
     OtherProtocols.HttpServers http =
         (kind, from, peer) -> http(tcp, http1, http2, peers, kind, from, peer);
@@ -189,7 +226,8 @@ public final class HttpListener {
         detect(others),
         head ->
             switch (classify(others, head)) {
-              case HTTP1 -> plainHttp.apply(http1.flow(remote, null));
+              case HTTP1 ->
+                  meterHttp1 ? plainHttp.apply(http1.flow(remote, null)) : http1.flow(remote, null);
               case HTTP2 ->
                   plainHttp.apply(http(tcp, http1, http2, peers, Detected.HTTP2, remote, null));
               case TLS -> others.serve(Detected.TLS, remote, http);
@@ -296,11 +334,13 @@ public final class HttpListener {
     }
   }
 
+  @Override
   public InetSocketAddress localAddress() {
     return front.localAddress();
   }
 
   /** Stops accepting connections; connections already open stay. */
+  @Override
   public CompletionStage<Done> unbind() {
     return front.unbind().thenApply(ok -> Done.getInstance());
   }

@@ -57,7 +57,7 @@ public final class HttpMetrics {
   record Outcome(int status, boolean failure, String grpcStatus) {}
 
   /** The instruments of one target. */
-  final class Route {
+  public final class Route {
     private final Target target;
     private final Counter requestTotal;
     private final ConcurrentHashMap<Integer, Histogram> latencies = new ConcurrentHashMap<>();
@@ -68,11 +68,11 @@ public final class HttpMetrics {
       this.requestTotal = requests.withTags(base(target).build());
     }
 
-    void request() {
+    public void request() {
       requestTotal.increment();
     }
 
-    void latency(int status, long millis) {
+    public void latency(int status, long millis) {
       Histogram h = latencies.get(status);
       if (h == null) {
         h =
@@ -83,7 +83,7 @@ public final class HttpMetrics {
       h.record(millis);
     }
 
-    void response(int status, boolean failure, String grpcStatus) {
+    public void response(int status, boolean failure, String grpcStatus) {
       Outcome outcome = new Outcome(status, failure, grpcStatus);
       Counter c = responseTotals.get(outcome);
       if (c == null) {

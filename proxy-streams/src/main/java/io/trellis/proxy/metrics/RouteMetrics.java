@@ -95,6 +95,16 @@ public final class RouteMetrics {
                   grpc, grpcStatus));
     }
 
+    /**
+     * Counts a response already classified ({@code failure}) in {@code route_response_total},
+     * or when {@code actual} in {@code route_actual_response_total} (the fused HTTP/1.1 path,
+     * which sees the end of the body itself).
+     */
+    public void response(
+        int status, boolean failure, boolean grpc, String grpcStatus, boolean actual) {
+      outcome(actual, status, failure, grpc, grpcStatus);
+    }
+
     /** Counts a response whose body is discarded (a retried attempt) from its headers alone. */
     public void discarded(HttpResponse response, ProfileRoute route, boolean grpc) {
       int status = response.status().intValue();

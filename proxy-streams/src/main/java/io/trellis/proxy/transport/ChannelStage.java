@@ -78,6 +78,16 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
     this.options = options;
   }
 
+  /**
+   * A peer's reset or a refused connection fails the stage, as it must (the other side learns
+   * why), but is an ordinary event for a proxy: not logged as a stage error.
+   */
+  @Override
+  public Attributes initialAttributes() {
+    return Attributes.createLogLevels(
+        Attributes.logLevelOff(), Attributes.logLevelOff(), Attributes.logLevelOff());
+  }
+
   @Override
   public FlowShape<ByteString, ByteString> shape() {
     return shape;

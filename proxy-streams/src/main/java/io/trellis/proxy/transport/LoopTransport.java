@@ -102,14 +102,28 @@ public final class LoopTransport {
     void close();
   }
 
-  /**
-   * Listens on {@code bind}; each accepted connection's bytes go through the flow {@code handler}
-   * makes for it (called with the client's address), materialized on the connection's loop.
-   */
+  /** As {@link #bind(InetSocketAddress, int, int, Function)} without a connection limit. */
   public CompletionStage<Binding> bind(
       InetSocketAddress bind,
       int backlog,
       Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
+    return bind(bind, backlog, Integer.MAX_VALUE, handler);
+  }
+
+  /**
+   * Listens on {@code bind}; each accepted connection's bytes go through the flow {@code handler}
+   * makes for it (called with the client's address), materialized on the connection's loop. At
+   * most {@code maxConnections} are open at once: at the limit the listener stops accepting (more
+   * wait in the backlog) until one closes.
+   */
+  public CompletionStage<Binding> bind(
+      InetSocketAddress bind,
+      int backlog,
+      int maxConnections,
+      Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be >= 1, was " + maxConnections);
+    }
     EventLoop acceptLoop = loops.get(0).loop();
     CompletableFuture<Binding> bound = new CompletableFuture<>();
     acceptLoop.execute(
@@ -118,13 +132,9 @@ public final class LoopTransport {
             ServerSocketChannel server = ServerSocketChannel.open();
             server.bind(bind, backlog);
             server.configureBlocking(false);
-            acceptLoop.register(
-                server,
-                SelectionKey.OP_ACCEPT,
-                (key, ready) -> {
-                  acceptAll(server, handler);
-                  acceptLoop.arm(key, SelectionKey.OP_ACCEPT);
-                });
+            Acceptor acceptor = new Acceptor(server, acceptLoop, maxConnections, handler);
+            acceptor.key =
+                acceptLoop.register(server, SelectionKey.OP_ACCEPT, (key, ready) -> acceptor.run());
             InetSocketAddress local = (InetSocketAddress) server.getLocalAddress();
             bound.complete(
                 new Binding() {
@@ -145,30 +155,78 @@ public final class LoopTransport {
     return bound;
   }
 
-  private void acceptAll(
-      ServerSocketChannel server,
-      Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
-    while (server.isOpen()) {
-      SocketChannel client = null;
-      try {
-        client = server.accept();
-        if (client == null) {
-          return;
+  /** Accepts on its loop; counts open connections and pauses at the limit. */
+  private final class Acceptor {
+    private final ServerSocketChannel server;
+    private final EventLoop acceptLoop;
+    private final int maxConnections;
+    private final Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler;
+    private final AtomicInteger open = new AtomicInteger();
+    private SelectionKey key;
+    /** Accepting stopped at the limit (only read and written on the accept loop). */
+    private boolean paused;
+
+    Acceptor(
+        ServerSocketChannel server,
+        EventLoop acceptLoop,
+        int maxConnections,
+        Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
+      this.server = server;
+      this.acceptLoop = acceptLoop;
+      this.maxConnections = maxConnections;
+      this.handler = handler;
+    }
+
+    void run() {
+      while (server.isOpen()) {
+        if (open.get() >= maxConnections) {
+          paused = true;
+          return; // not armed again until a connection closes
         }
-        client.configureBlocking(false);
-        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-        InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
-        Flow.fromGraph(new ChannelStage(client, loop.loop(), options))
-            .join(handler.apply(remote))
-            .withAttributes(ActorAttributes.dispatcher(loop.dispatcherId()))
-            .run(mat);
-      } catch (IOException | RuntimeException e) {
-        log.warning("transport: dropping a connection: {}", e.toString());
-        closeQuietly(client);
-        if (client == null) {
-          return; // accept itself failed (e.g. out of descriptors): try at the next readiness
+        SocketChannel client = null;
+        try {
+          client = server.accept();
+          if (client == null) {
+            break;
+          }
+          client.configureBlocking(false);
+          client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+          Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
+          InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
+          open.incrementAndGet();
+          Flow.fromGraph(new ChannelStage(client, loop.loop(), options))
+              .join(
+                  handler
+                      .apply(remote)
+                      .watchTermination(
+                          (m, done) -> {
+                            done.whenComplete((ok, failure) -> closed());
+                            return m;
+                          }))
+              .withAttributes(ActorAttributes.dispatcher(loop.dispatcherId()))
+              .run(mat);
+        } catch (IOException | RuntimeException e) {
+          log.warning("transport: dropping a connection: {}", e.toString());
+          closeQuietly(client);
+          if (client == null) {
+            break; // accept itself failed (e.g. out of descriptors): try at the next readiness
+          }
         }
+      }
+      if (server.isOpen()) {
+        acceptLoop.arm(key, SelectionKey.OP_ACCEPT);
+      }
+    }
+
+    private void closed() {
+      if (open.decrementAndGet() == maxConnections - 1) {
+        acceptLoop.execute(
+            () -> {
+              if (paused) {
+                paused = false;
+                run();
+              }
+            });
       }
     }
   }

@@ -46,9 +46,12 @@ class LoopTransportTest {
   }
 
   @Test
-  void defaultsKeepPekkoTransport() {
-    ProxySettings.Transport t = ProxySettings.fromConfig(ConfigFactory.load()).transport();
-    assertEquals(ProxySettings.Transport.Kind.PEKKO, t.kind());
+  void defaultsAreTheLoopTransportWithOneLoop() {
+    ProxySettings.Transport t =
+        ProxySettings.fromConfig(
+                ConfigFactory.defaultReference().withFallback(ConfigFactory.load()))
+            .transport();
+    assertEquals(ProxySettings.Transport.Kind.LOOP, t.kind());
     assertEquals(1, t.loops());
   }
 

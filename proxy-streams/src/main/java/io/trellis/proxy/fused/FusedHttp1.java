@@ -1,0 +1,859 @@
+package io.trellis.proxy.fused;
+
+import io.trellis.config.Endpoint;
+import io.trellis.config.ServiceRef;
+import io.trellis.proxy.balance.EndpointHandle;
+import io.trellis.proxy.errors.ProxyError;
+import io.trellis.proxy.http.Direction;
+import io.trellis.proxy.http.Exchange;
+import io.trellis.proxy.http1.Http1Decoder;
+import io.trellis.proxy.http1.Http1Encoder;
+import io.trellis.proxy.http1.Http1Part;
+import io.trellis.proxy.http1.Http1Part.Data;
+import io.trellis.proxy.http1.Http1Part.Empty;
+import io.trellis.proxy.http1.Http1Part.End;
+import io.trellis.proxy.http1.Http1Part.Head;
+import io.trellis.proxy.http1.Http1Part.Length;
+import io.trellis.proxy.http1.Http1Part.Malformed;
+import io.trellis.proxy.http1.Http1Relay;
+import io.trellis.proxy.metrics.HttpMetrics;
+import io.trellis.proxy.metrics.RouteMetrics;
+import io.trellis.proxy.metrics.TlsLabels;
+import io.trellis.proxy.profile.ProfileRoute;
+import io.trellis.proxy.split.BackendTable;
+import io.trellis.proxy.tap.TapRecord;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One client HTTP/1.1 connection of the fused data path: decoded request parts in (from {@link
+ * Http1Decoder#requests}), response bytes out, and the upstream connections it needs opened as
+ * sub-streams fused into the same graph, so that a request crosses the proxy on the event loop
+ * thread that read it, with no actor message, future or materialization per request.
+ *
+ * <p>Per request it does what the pekko-http path's stages do, from the snapshots their owners
+ * publish: routing by Host ({@code Route}), a traffic split's or header rule's backend ({@code
+ * SelectBackend}), the ServiceProfile route ({@code SelectRoute}) and its timeout ({@code
+ * RouteTimeout}: 504), power of two choices over Peak-EWMA ({@code Balance}, outcome reported to
+ * the endpoint without waiting), Linkerd's HTTP and route metrics, tap events, hop-by-hop header
+ * stripping (the codec re-encodes every head) and 502 answers for upstream failures.
+ *
+ * <p>A request needing what this path does not do (retries, fault injection, egress, mTLS to the
+ * endpoint, no endpoint yet, HTTP/1.0, a request target not in origin form, CONNECT or Upgrade) is
+ * <em>delegated</em>: relayed as it is to the same side's pekko-http listener on loopback, whose
+ * stages serve it (and count it); the answer comes back through here untouched.
+ *
+ * <p>Bounded: one element in flight each way, requests of a connection served one after another
+ * (pipelined requests wait in the socket), at most {@link FusedPath#maxUpstreams()} upstream
+ * connections per client connection.
+ */
+public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString>> {
+  private static final String TIMEOUT = "route-timeout";
+  private static final String IDLE = "idle";
+  private static final String CONNECT = "connect";
+
+  private final Inlet<Http1Part> in = Inlet.create("FusedHttp1.requests");
+  private final Outlet<ByteString> out = Outlet.create("FusedHttp1.responses");
+  private final FlowShape<Http1Part, ByteString> shape = FlowShape.of(in, out);
+  private final FusedPath path;
+  private final InetSocketAddress client;
+  private final Function<AsyncCallback<Boolean>, Runnable> register;
+
+  /**
+   * @param client the connection's peer (tap's {@code src})
+   * @param register called once with the callback that drains this connection (graceful
+   *     termination: the connection closes after the request in flight); returns what undoes
+   *     the registration, run when the connection ends
+   */
+  public FusedHttp1(
+      FusedPath path,
+      InetSocketAddress client,
+      Function<AsyncCallback<Boolean>, Runnable> register) {
+    this.path = path;
+    this.client = client;
+    this.register = register;
+  }
+
+  /**
+   * A peer's reset or a refused connection fails the stage, as it must (the other side learns
+   * why), but is an ordinary event for a proxy: not logged as a stage error.
+   */
+  @Override
+  public Attributes initialAttributes() {
+    return Attributes.createLogLevels(
+        Attributes.logLevelOff(), Attributes.logLevelOff(), Attributes.logLevelOff());
+  }
+
+  @Override
+  public FlowShape<Http1Part, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+    return new Logic();
+  }
+
+  /** One upstream connection: a sub-stream writing bytes and reading decoded responses. */
+  private final class Upstream {
+    final InetSocketAddress address;
+    final ArrayDeque<String> methods = new ArrayDeque<>(2);
+    final GraphStageLogic.SubSourceOutlet<ByteString> toServer;
+    final GraphStageLogic.SubSinkInlet<Http1Part> fromServer;
+    /** Requests this connection carried before the current one (a reused connection). */
+    int served;
+    boolean closed;
+    ByteString pending;
+    /** Something was pushed to the connection stage; its next pull means it was written. */
+    boolean pushed;
+    boolean connected;
+
+    Upstream(Logic logic, InetSocketAddress address) {
+      this.address = address;
+      this.toServer = logic.new SubSourceOutlet<ByteString>("FusedHttp1.toServer");
+      this.fromServer = logic.new SubSinkInlet<Http1Part>("FusedHttp1.fromServer");
+    }
+  }
+
+  /** The request being served (at most one per connection). */
+  private static final class Call {
+    Head request;
+    Upstream upstream;
+    /** Null when delegated: the delegate serves and counts it. */
+    Exchange exchange;
+    ProfileRoute route;
+    EndpointHandle.Dispatch dispatch;
+    TapRecord tap;
+    boolean requestEnded;
+    boolean headSent;
+    Head response;
+    long responseNanos;
+    long responseBytes;
+    boolean retried;
+    /** A response to HEAD, or a 204/304: no body whatever its headers say. */
+    boolean bodyless;
+  }
+
+  private final class Logic extends TimerGraphStageLogic {
+    private final Map<InetSocketAddress, Upstream> upstreams = new LinkedHashMap<>(4, 0.75f, true);
+    private Call call;
+    /** The client's connection stays open after the current exchange. */
+    private boolean keepAlive = true;
+    private boolean draining;
+    private boolean clientDone;
+    private ByteString pendingToClient;
+    private boolean closeAfterPending;
+    private Runnable deregister = () -> {};
+
+    Logic() {
+      super(shape);
+      setHandler(
+          in,
+          new AbstractInHandler() {
+            @Override
+            public void onPush() {
+              Http1Part part = grab(in);
+              if (call == null) {
+                begin(part);
+              } else {
+                requestPart(part);
+              }
+            }
+
+            @Override
+            public void onUpstreamFinish() {
+              clientDone = true;
+              if (call == null) {
+                completeStage();
+              } else if (!call.requestEnded) {
+                // the client stopped sending in the middle of a body: the request cannot complete
+                abandon(call, "client closed the request body");
+                completeStage();
+              }
+              // else: the response in flight still goes out, then the connection closes
+            }
+          });
+      setHandler(
+          out,
+          new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              if (pendingToClient != null) {
+                ByteString bytes = pendingToClient;
+                pendingToClient = null;
+                push(out, bytes);
+                if (closeAfterPending) {
+                  completeStage();
+                }
+                return;
+              }
+              if (call != null && call.upstream != null && !call.upstream.closed) {
+                Upstream u = call.upstream;
+                if (!u.fromServer.hasBeenPulled() && !u.fromServer.isClosed()) {
+                  u.fromServer.pull();
+                }
+              }
+            }
+          });
+    }
+
+    @Override
+    public void preStart() {
+      deregister = register.apply(createAsyncCallback(this::drain));
+      scheduleOnce(IDLE, path.idleTimeout());
+      pull(in);
+    }
+
+    @Override
+    public void postStop() {
+      deregister.run();
+      if (call != null) {
+        abandon(call, "connection closed");
+      }
+      for (Upstream u : upstreams.values()) {
+        closeUpstream(u);
+      }
+      upstreams.clear();
+    }
+
+    private void drain(Boolean unused) {
+      draining = true;
+      keepAlive = false;
+      if (call == null && pendingToClient == null) {
+        completeStage();
+      }
+    }
+
+    @Override
+    public void onTimer(Object key) {
+      if (IDLE.equals(key)) {
+        if (call == null && pendingToClient == null) {
+          completeStage();
+        }
+      } else if (CONNECT.equals(key)
+          && call != null
+          && !call.headSent
+          && call.upstream != null
+          && !call.upstream.connected) {
+        Call c = call;
+        String message =
+            c.exchange == null
+                ? "proxy error: connect to " + c.upstream.address + " timed out"
+                : ProxyError.connectTimeout(
+                        c.exchange.endpoint().address(), path.connectTimeout(), null)
+                    .getMessage();
+        fail(c, 504, message, false);
+      } else if (TIMEOUT.equals(key) && call != null && !call.headSent) {
+        ProfileRoute route = call.route;
+        fail(
+            call,
+            504,
+            ProxyError.routeTimeout(route.dst(), route.name(), route.timeout()).getMessage(),
+            true);
+      }
+    }
+
+    // ---- requests -------------------------------------------------------------------------
+
+    private void begin(Http1Part part) {
+      cancelTimer(IDLE);
+      if (part instanceof Malformed m) {
+        answerAndClose(Http1Relay.answer(m));
+        return;
+      }
+      if (!(part instanceof Head head)) {
+        throw new IllegalStateException("a request starts with its head, got " + part);
+      }
+      Call c = new Call();
+      c.request = head;
+      call = c;
+      if (!head.keepAlive() || draining) {
+        keepAlive = false;
+      }
+      send(c, route(c));
+    }
+
+    /**
+     * Decides where {@code c} goes: fills in its exchange, route and dispatch when this path
+     * serves it; returns the address to send it to (the delegate when delegated).
+     */
+    private InetSocketAddress route(Call c) {
+      Head head = c.request;
+      long now = System.nanoTime();
+      String hostHeader = head.header("host");
+      if (hostHeader == null
+          || head.version() != 1
+          || head.target().isEmpty()
+          || head.target().charAt(0) != '/'
+          || head.method().equals("CONNECT")
+          || head.header("upgrade") != null) {
+        return path.delegate();
+      }
+      String authority = hostHeader.toLowerCase(java.util.Locale.ROOT);
+      String pathOnly = pathOf(head.target());
+      if (path.direction() == Direction.INBOUND) {
+        Exchange exchange = new Exchange(Direction.INBOUND, now, authority, false, null);
+        exchange.endpoint(path.app());
+        InetSocketAddress app = path.addressOf(path.app().address());
+        if (app == null) {
+          return path.delegate();
+        }
+        ServiceRef service = path.mesh().get().resolve(authority, 80).orElse(null);
+        if (service != null) {
+          exchange.route(path.profiles().table(service).select(head.method(), pathOnly));
+        }
+        return serve(c, exchange, app, null, now, pathOnly);
+      }
+      ServiceRef service = path.mesh().get().resolve(authority, 80).orElse(null);
+      if (service == null) {
+        return path.delegate(); // egress
+      }
+      ProfileRoute route = path.profiles().table(service).select(head.method(), pathOnly);
+      if (route.retryable() || route.fault() != null) {
+        return path.delegate();
+      }
+      BackendTable table = path.backends().table(service);
+      ServiceRef backend =
+          table == null ? service : table.pick(head::header, ThreadLocalRandom.current());
+      EndpointHandle handle = path.destinations().destination(backend).pick();
+      if (handle == null) {
+        return path.delegate(); // waits for endpoints up to the fail-fast timeout, then 503
+      }
+      Endpoint endpoint = handle.endpoint();
+      InetSocketAddress address = path.addressOf(endpoint.address());
+      if (address == null || path.needsTls().test(endpoint)) {
+        return path.delegate();
+      }
+      Exchange exchange = new Exchange(Direction.OUTBOUND, now, authority, false, null);
+      exchange.service(service);
+      exchange.backend(backend);
+      exchange.route(route);
+      exchange.endpoint(endpoint);
+      return serve(c, exchange, address, handle, now, pathOnly);
+    }
+
+    private InetSocketAddress serve(
+        Call c,
+        Exchange exchange,
+        InetSocketAddress address,
+        EndpointHandle handle,
+        long now,
+        String pathOnly) {
+      c.exchange = exchange;
+      c.route = exchange.route();
+      Head head = c.request;
+      c.tap =
+          TapRecord.req(
+              path.events().nextRequestId(),
+              exchange.direction(),
+              client,
+              exchange.endpoint().address(),
+              path.tls().apply(exchange),
+              head.method(),
+              exchange.authority(),
+              pathOnly,
+              "http",
+              System.currentTimeMillis());
+      if (c.route != null && c.route.timeout() != null) {
+        scheduleOnce(TIMEOUT, c.route.timeout());
+      }
+      if (handle != null) {
+        c.dispatch = handle.dispatch(now);
+      }
+      return address;
+    }
+
+    private void send(Call c, InetSocketAddress target) {
+      Upstream u = upstreams.get(target);
+      if (u == null || u.closed) {
+        u = open(target);
+      }
+      c.upstream = u;
+      u.methods.add(c.request.method());
+      emitToServer(u, Http1Encoder.head(upstreamHead(c.request)));
+      if (isAvailable(out) && !u.fromServer.hasBeenPulled()) {
+        u.fromServer.pull();
+      }
+    }
+
+    private void requestPart(Http1Part part) {
+      Call c = call;
+      if (part instanceof Malformed m) {
+        // a broken body: the request cannot be completed
+        abandon(c, m.reason());
+        answerAndClose(Http1Relay.answer(m));
+        return;
+      }
+      ByteString bytes;
+      if (part instanceof Data d) {
+        bytes = chunkedRequest(c) ? Http1Encoder.chunk(d.bytes()) : d.bytes();
+      } else if (part instanceof End e) {
+        c.requestEnded = true;
+        bytes = chunkedRequest(c) ? Http1Encoder.lastChunk(e.trailers()) : null;
+      } else {
+        throw new IllegalStateException("a second head before the request ended: " + part);
+      }
+      if (c.upstream == null || c.upstream.closed) {
+        // answered already (error, timeout): the rest of the body is read and dropped
+        if (!c.requestEnded) {
+          pull(in);
+        } else if (c.headSent && c.response == null) {
+          finish();
+        }
+        return;
+      }
+      if (bytes == null || bytes.isEmpty()) {
+        if (!c.requestEnded) {
+          pull(in);
+        }
+        return;
+      }
+      emitToServer(c.upstream, bytes);
+    }
+
+    private void emitToServer(Upstream u, ByteString bytes) {
+      if (u.toServer.isAvailable()) {
+        u.pushed = true;
+        u.toServer.push(bytes);
+      } else {
+        u.pending = bytes;
+      }
+    }
+
+    private boolean chunkedRequest(Call c) {
+      return !(c.request.framing() instanceof Length || c.request.framing() instanceof Empty);
+    }
+
+    // ---- upstream connections -------------------------------------------------------------
+
+    private Upstream open(InetSocketAddress address) {
+      if (upstreams.size() >= path.maxUpstreams()) {
+        Iterator<Upstream> lru = upstreams.values().iterator();
+        while (lru.hasNext()) {
+          Upstream old = lru.next();
+          if (call == null || old != call.upstream) {
+            closeUpstream(old);
+            lru.remove();
+            break;
+          }
+        }
+      }
+      Upstream u = new Upstream(this, address);
+      u.toServer.setHandler(
+          new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              if (u.pushed && !u.connected) {
+                u.connected = true; // the stage wrote what it was given: the socket is connected
+                cancelTimer(CONNECT);
+              }
+              if (u.pending != null) {
+                ByteString bytes = u.pending;
+                u.pending = null;
+                u.pushed = true;
+                u.toServer.push(bytes);
+              } else if (call != null
+                  && call.upstream == u
+                  && !call.requestEnded
+                  && !hasBeenPulled(in)
+                  && !isClosed(in)) {
+                pull(in);
+              }
+            }
+
+            @Override
+            public void onDownstreamFinish(Throwable cause) {
+              upstreamGone(u, cause);
+            }
+          });
+      u.fromServer.setHandler(
+          new AbstractInHandler() {
+            @Override
+            public void onPush() {
+              response(u, u.fromServer.grab());
+            }
+
+            @Override
+            public void onUpstreamFinish() {
+              upstreamGone(u, null);
+            }
+
+            @Override
+            public void onUpstreamFailure(Throwable ex) {
+              upstreamGone(u, ex);
+            }
+          });
+      Source.fromGraph(u.toServer.source())
+          .via(path.transport().connect(address))
+          .via(Http1Decoder.responses(u.methods, path.limits()))
+          .runWith(u.fromServer.sink(), subFusingMaterializer());
+      upstreams.put(address, u);
+      scheduleOnce(CONNECT, path.connectTimeout());
+      return u;
+    }
+
+    private void closeUpstream(Upstream u) {
+      if (u.closed) {
+        return;
+      }
+      u.closed = true;
+      if (!u.toServer.isClosed()) {
+        u.toServer.complete();
+      }
+      if (!u.fromServer.isClosed()) {
+        u.fromServer.cancel();
+      }
+    }
+
+    /** The connection ended or failed: the request on it (if any) gets a 502 or is retried. */
+    private void upstreamGone(Upstream u, Throwable cause) {
+      boolean wasClosed = u.closed;
+      closeUpstream(u);
+      upstreams.remove(u.address, u);
+      Call c = call;
+      if (wasClosed || c == null || c.upstream != u) {
+        return;
+      }
+      if (c.response == null) {
+        // Nothing came back. A reused connection the server closed while idle is the usual
+        // cause; a request without a body, read whole, is sent once more on a new connection.
+        if (u.served > 0 && !c.retried && c.requestEnded && c.request.framing() instanceof Empty) {
+          c.retried = true;
+          send(c, u.address);
+          return;
+        }
+        String detail = cause == null ? "connection closed before a response" : cause.toString();
+        String message;
+        if (c.exchange == null) {
+          message = "proxy error: " + detail;
+        } else if (cause instanceof java.net.ConnectException) {
+          message = ProxyError.connectRefused(c.exchange.endpoint().address(), cause).getMessage();
+        } else {
+          message =
+              ProxyError.endpointIo(c.exchange.endpoint().address(), detail, cause).getMessage();
+        }
+        fail(c, 502, message, false);
+      } else {
+        // the response was cut short: the client's connection cannot be trusted either
+        abandon(c, cause == null ? "connection closed in the response body" : cause.toString());
+        failStage(
+            new java.io.IOException(
+                "upstream " + u.address + " ended in a response body", cause));
+      }
+    }
+
+    // ---- responses ------------------------------------------------------------------------
+
+    private void response(Upstream u, Http1Part part) {
+      Call c = call;
+      if (c == null || c.upstream != u) {
+        // nothing asked: the connection is out of step, drop it
+        closeUpstream(u);
+        upstreams.remove(u.address, u);
+        return;
+      }
+      if (part instanceof Malformed m) {
+        upstreamGone(u, new java.io.IOException("malformed response: " + m.reason()));
+        return;
+      }
+      if (part instanceof Head head) {
+        responseHead(c, head);
+      } else if (part instanceof Data d) {
+        c.responseBytes += d.bytes().size();
+        push(out, chunkedResponse(c) ? Http1Encoder.chunk(d.bytes()) : d.bytes());
+      } else if (part instanceof End e) {
+        if (chunkedResponse(c)) {
+          push(out, Http1Encoder.lastChunk(e.trailers()));
+        }
+        responseEnded(c, e, u);
+      }
+    }
+
+    private void responseHead(Call c, Head head) {
+      if (head.status() == 101) {
+        // protocol switches are not relayed here (nor by the pekko path)
+        upstreamGone(c.upstream, new java.io.IOException("101 Switching Protocols not supported"));
+        return;
+      }
+      boolean interim = head.status() < 200;
+      if (!interim) {
+        if (!c.requestEnded) {
+          keepAlive = false; // an early answer: the rest of the body would be read as a request
+        }
+        c.response = head;
+        c.bodyless =
+            c.request.method().equals("HEAD") || head.status() == 204 || head.status() == 304;
+        c.responseNanos = System.nanoTime();
+        cancelTimer(TIMEOUT);
+        Exchange x = c.exchange;
+        if (x != null) {
+          long millis = (c.responseNanos - x.startNanos()) / 1_000_000L;
+          HttpMetrics.Route m = path.metrics().route(x);
+          m.request();
+          m.latency(head.status(), millis);
+          path.events().append(c.tap);
+          path.events().append(
+              TapRecord.rsp(
+                  c.tap, head.status(), c.responseNanos - x.startNanos(), null, wallNow()));
+        }
+      }
+      Head toClient =
+          new Head(
+              null,
+              null,
+              head.status(),
+              head.reason(),
+              1,
+              head.headers(),
+              interim ? head.framing() : clientFraming(c, head),
+              interim || (keepAlive && !clientDone));
+      c.headSent |= !interim;
+      push(out, Http1Encoder.head(toClient));
+    }
+
+    private boolean chunkedResponse(Call c) {
+      Head r = c.response;
+      return r != null
+          && !c.bodyless
+          && !(r.framing() instanceof Length || r.framing() instanceof Empty);
+    }
+
+    /**
+     * The framing the client is told: the server's, but for a HEAD response, whose
+     * Content-Length (the GET's body size) is kept although no body follows.
+     */
+    private Http1Part.Framing clientFraming(Call c, Head head) {
+      if (c.request.method().equals("HEAD")) {
+        String length = head.header("content-length");
+        if (length != null) {
+          try {
+            return new Length(Long.parseLong(length.trim()));
+          } catch (NumberFormatException e) {
+            return head.framing();
+          }
+        }
+      }
+      return head.framing();
+    }
+
+    private void responseEnded(Call c, End end, Upstream u) {
+      int status = c.response.status();
+      Exchange x = c.exchange;
+      if (x != null) {
+        record(c, status, false, false);
+        path.events().append(
+            TapRecord.end(
+                c.tap,
+                status,
+                System.nanoTime() - c.responseNanos,
+                null,
+                c.responseBytes,
+                null,
+                wallNow()));
+      }
+      u.served++;
+      if (!c.response.keepAlive() || !c.requestEnded) {
+        // the server closes, or the request body was not all sent: the connection is done
+        closeUpstream(u);
+        upstreams.remove(u.address, u);
+      }
+      finish();
+    }
+
+    /**
+     * Counts the outcome in the HTTP and route metrics and reports it to the endpoint; outbound,
+     * the attempt also counts as the route's actual request and response (as the retry stage
+     * counts an attempt), but for a timeout, which cancels it.
+     */
+    private void record(Call c, int status, boolean failed, boolean timedOut) {
+      Exchange x = c.exchange;
+      ProfileRoute route = c.route;
+      path.metrics().route(x).response(status, failed || status >= 500, null);
+      if (route != null) {
+        boolean failure = failed || route.failure(status, false, null);
+        RouteMetrics.Route r = path.routeMetrics().route(x.direction(), route);
+        r.request(status, (c.responseNanos - x.startNanos()) / 1_000_000L);
+        r.response(status, failure, false, null, false);
+        if (x.direction() == Direction.OUTBOUND) {
+          r.actualRequest();
+          if (!timedOut) {
+            r.response(status, failure, false, null, true);
+          }
+        }
+      }
+      if (c.dispatch != null) {
+        c.dispatch.complete(System.nanoTime(), failed || status >= 500);
+        c.dispatch = null;
+      }
+    }
+
+    /** The exchange is over: next request, or close. */
+    private void finish() {
+      call = null;
+      cancelTimer(TIMEOUT);
+      if (!keepAlive || clientDone) {
+        if (pendingToClient != null) {
+          closeAfterPending = true;
+        } else {
+          completeStage();
+        }
+        return;
+      }
+      scheduleOnce(IDLE, path.idleTimeout());
+      if (!hasBeenPulled(in) && !isClosed(in)) {
+        pull(in);
+      }
+    }
+
+    // ---- answers of our own -------------------------------------------------------------
+
+    /**
+     * Answers {@code c} with {@code status} (no response head was sent yet) and gives up its
+     * upstream connection; counts it like the pekko path counts its own answers.
+     */
+    private void fail(Call c, int status, String message, boolean timedOut) {
+      Upstream u = c.upstream;
+      if (u != null) {
+        closeUpstream(u);
+        upstreams.remove(u.address, u);
+      }
+      Exchange x = c.exchange;
+      c.headSent = true;
+      c.responseNanos = System.nanoTime();
+      if (x != null) {
+        HttpMetrics.Route m = path.metrics().route(x);
+        m.request();
+        m.latency(status, (c.responseNanos - x.startNanos()) / 1_000_000L);
+        record(c, status, true, timedOut);
+        path.events().append(c.tap);
+        path.events().append(
+            TapRecord.rsp(c.tap, status, c.responseNanos - x.startNanos(), null, wallNow()));
+        path.events().append(TapRecord.end(c.tap, status, 0, null, 0, message, wallNow()));
+      }
+      if (!c.requestEnded) {
+        keepAlive = false;
+      }
+      toClient(errorAnswer(status, message, keepAlive && !clientDone));
+      if (c.requestEnded) {
+        finish();
+      } else {
+        c.upstream = null; // the rest of the body is read and dropped, then the connection closes
+        c.response = null;
+        if (!hasBeenPulled(in) && !isClosed(in)) {
+          pull(in);
+        }
+      }
+    }
+
+    /** The call ends without a response (client gone): its endpoint and tap still hear of it. */
+    private void abandon(Call c, String reason) {
+      if (c.dispatch != null) {
+        c.dispatch.complete(System.nanoTime(), true);
+        c.dispatch = null;
+      }
+      if (c.exchange != null && c.response != null) {
+        path.metrics().route(c.exchange).response(c.response.status(), true, null);
+        path.events().append(
+            TapRecord.end(
+                c.tap,
+                c.response.status(),
+                System.nanoTime() - c.responseNanos,
+                null,
+                c.responseBytes,
+                reason,
+                wallNow()));
+      }
+      if (c.upstream != null) {
+        closeUpstream(c.upstream);
+        upstreams.remove(c.upstream.address, c.upstream);
+      }
+      if (call == c) {
+        call = null;
+      }
+    }
+
+    private void answerAndClose(ByteString answer) {
+      keepAlive = false;
+      call = null;
+      toClient(answer);
+      if (pendingToClient != null) {
+        closeAfterPending = true;
+      } else {
+        completeStage();
+      }
+    }
+
+    private void toClient(ByteString bytes) {
+      if (isAvailable(out)) {
+        push(out, bytes);
+      } else {
+        pendingToClient = bytes;
+      }
+    }
+
+    private ByteString errorAnswer(int status, String message, boolean keepOpen) {
+      String body = message + "\n";
+      String reason =
+          switch (status) {
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "Error";
+          };
+      return ByteString.fromString(
+          "HTTP/1.1 "
+              + status
+              + " "
+              + reason
+              + "\r\nl5d-proxy-error: "
+              + message.replace('\r', ' ').replace('\n', ' ')
+              + "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: "
+              + body.getBytes(StandardCharsets.UTF_8).length
+              + (keepOpen ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+              + body,
+          StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The request head as sent upstream: HTTP/1.1, persistent (the proxy's own connection). */
+  private static Head upstreamHead(Head request) {
+    return request.keepAlive()
+        ? request
+        : new Head(
+            request.method(),
+            request.target(),
+            0,
+            null,
+            1,
+            request.headers(),
+            request.framing(),
+            true);
+  }
+
+  private static String pathOf(String target) {
+    int q = target.indexOf('?');
+    return q < 0 ? target : target.substring(0, q);
+  }
+
+  private static long wallNow() {
+    return System.currentTimeMillis();
+  }
+}
