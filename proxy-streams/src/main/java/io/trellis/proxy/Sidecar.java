@@ -326,10 +326,10 @@ public final class Sidecar {
       Endpoint app = new Endpoint(workload.app(), null, null);
       out =
           fused.bind(workload.proxy().outbound(), Direction.OUTBOUND, outbound, null, null,
-              e -> outboundTls != null && identities.apply(e).isPresent(), outboundPlain);
+              identities, outboundTls, outboundPlain);
       in =
           fused.bind(workload.proxy().inbound(), Direction.INBOUND, inbound, others, app,
-              e -> false, inboundPlain);
+              e -> Optional.empty(), null, inboundPlain);
     } else {
       out =
           bind(system, address(workload.proxy().outbound()), serverSettings, Direction.OUTBOUND, outbound,
@@ -496,7 +496,8 @@ public final class Sidecar {
         HttpService service,
         InboundConnections others,
         Endpoint app,
-        java.util.function.Predicate<Endpoint> needsTls,
+        Function<Endpoint, Optional<IdentityName>> identities,
+        OutboundTls outboundTls,
         TlsLabels plainTls) {
       ProxySettings.Server server = settings.server();
       HeadParser.Limits limits =
@@ -517,14 +518,15 @@ public final class Sidecar {
                               serverSettings.getBacklog(),
                               server.maxConnections(),
                               new FusedPath(direction, mesh, destinations, backends, profiles,
-                                  metrics, routeMetrics, events, tls, app, needsTls,
+                                  metrics, routeMetrics, events, tls, app, identities,
+                                  outboundTls, tcpMetrics,
                                   delegate.localAddress(), loop, limits,
                                   direction == Direction.OUTBOUND
                                       ? settings.outbound().connectTimeout()
                                       : settings.inbound().connectTimeout(),
                                   server.idleTimeout(), 8),
                               delegate,
-                              others == null ? () -> false : others::opaque,
+                              others,
                               detect,
                               flow -> tcpMetrics.meterPlain(
                                   new TcpMetrics.Labels(direction, TcpMetrics.Peer.SRC, plainTls),

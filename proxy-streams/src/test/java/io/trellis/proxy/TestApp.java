@@ -29,19 +29,26 @@ import org.apache.pekko.util.ByteString;
  *   <li>{@code /status/NNN}: answers NNN;
  *   <li>{@code /flaky}: every other request (the 1st, 3rd, ...) answers 500, the rest 200;
  *   <li>{@code /sleep/MS}: answers 200 after MS milliseconds;
+ *   <li>{@code /trickle/MS}: answers 200 at once with a chunked body: one chunk, the next and
+ *       last one MS milliseconds later;
  *   <li>{@code /drain}: reads the whole request body, then answers "NAME PROTOCOL bytes=N";
  *   <li>anything else: "NAME PROTOCOL" then the request headers it received, one per line.
  * </ul>
  */
 final class TestApp implements AutoCloseable {
   private final ServerBinding binding;
+  /** {@code /sleep/MS} and {@code /trickle/MS} requests that arrived. */
+  final java.util.concurrent.atomic.AtomicInteger sleeping;
 
-  private TestApp(ServerBinding binding) {
+  private TestApp(ServerBinding binding, java.util.concurrent.atomic.AtomicInteger sleeping) {
     this.binding = binding;
+    this.sleeping = sleeping;
   }
 
   static TestApp start(ActorSystem<?> system, String name, HostPort at) {
     java.util.concurrent.atomic.AtomicInteger flaky = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger sleeping =
+        new java.util.concurrent.atomic.AtomicInteger();
     ServerSettings settings =
         ServerSettings.create(
             com.typesafe.config.ConfigFactory.parseString(
@@ -65,7 +72,26 @@ final class TestApp implements AutoCloseable {
                             HttpResponse.create()
                                 .withStatus(flaky.incrementAndGet() % 2 == 1 ? 500 : 200));
                       }
+                      if (path.startsWith("/trickle/")) {
+                        sleeping.incrementAndGet();
+                        request.discardEntityBytes(system);
+                        Source<ByteString, org.apache.pekko.NotUsed> body =
+                            Source.single(ByteString.fromString("first\n"))
+                                .concat(
+                                    Source.single(ByteString.fromString("last\n"))
+                                        .initialDelay(
+                                            java.time.Duration.ofMillis(
+                                                Long.parseLong(path.substring(9)))));
+                        return CompletableFuture.completedFuture(
+                            HttpResponse.create()
+                                .withEntity(
+                                    org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(
+                                        org.apache.pekko.http.javadsl.model.ContentTypes
+                                            .TEXT_PLAIN_UTF8,
+                                        body)));
+                      }
                       if (path.startsWith("/sleep/")) {
+                        sleeping.incrementAndGet();
                         request.discardEntityBytes(system);
                         return org.apache.pekko.pattern.Patterns.after(
                             java.time.Duration.ofMillis(Long.parseLong(path.substring(7))),
@@ -79,7 +105,7 @@ final class TestApp implements AutoCloseable {
                     })
             .toCompletableFuture()
             .join();
-    return new TestApp(binding);
+    return new TestApp(binding, sleeping);
   }
 
   private static CompletionStage<HttpResponse> drain(

@@ -67,8 +67,14 @@ public final class HttpListener implements ProxyListener {
   private final Tcp.ServerBinding front;
   private final Http1Connections http1;
   private final ServerBinding http2;
+  private final OtherProtocols.HttpServers servers;
 
-  private HttpListener(Tcp.ServerBinding front, Http1Connections http1, ServerBinding http2) {
+  private HttpListener(
+      Tcp.ServerBinding front,
+      Http1Connections http1,
+      ServerBinding http2,
+      OtherProtocols.HttpServers servers) {
+    this.servers = servers;
     this.front = front;
     this.http1 = http1;
     this.http2 = http2;
@@ -162,7 +168,16 @@ public final class HttpListener implements ProxyListener {
                         others,
                         plainHttp,
                         meterHttp1))
-            .thenApply(front -> new HttpListener(front, http1, http2.join()));
+            .thenApply(
+                front ->
+                    new HttpListener(
+                        front,
+                        http1,
+                        http2.join(),
+                        (kind, from, peer) ->
+                            http(
+                                Tcp.get(system), http1, http2.join().localAddress(), peers, kind,
+                                from, peer)));
     // A listener that did not come up must not leave its server bound.
     listener.whenComplete(
         (ok, failure) -> {
@@ -332,6 +347,15 @@ public final class HttpListener implements ProxyListener {
       String peer = byAddress.get(new InetSocketAddress(from.getAddress().get(), from.getPort()));
       return peer == null ? request : request.addAttribute(Exchange.PEER_IDENTITY, peer);
     }
+  }
+
+  /**
+   * This listener's HTTP servers for connections accepted elsewhere (the fused path's port):
+   * HTTP/1.1 served in place, h2c spliced to the HTTP/2 server; {@code peerIdentity} is the
+   * verified mTLS client's, or null.
+   */
+  public OtherProtocols.HttpServers servers() {
+    return servers;
   }
 
   @Override

@@ -18,6 +18,10 @@ import io.trellis.proxy.http1.Http1Part.Malformed;
 import io.trellis.proxy.http1.Http1Relay;
 import io.trellis.proxy.metrics.HttpMetrics;
 import io.trellis.proxy.metrics.RouteMetrics;
+import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.identity.IdentityName;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
 import io.trellis.proxy.metrics.TlsLabels;
 import io.trellis.proxy.profile.ProfileRoute;
 import io.trellis.proxy.split.BackendTable;
@@ -75,10 +79,13 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
   private final FlowShape<Http1Part, ByteString> shape = FlowShape.of(in, out);
   private final FusedPath path;
   private final InetSocketAddress client;
+  private final String peerIdentity;
   private final Function<AsyncCallback<Boolean>, Runnable> register;
 
   /**
    * @param client the connection's peer (tap's {@code src})
+   * @param peerIdentity inbound: the client proxy's identity the connection's mTLS handshake
+   *     verified; null on a plaintext connection
    * @param register called once with the callback that drains this connection (graceful
    *     termination: the connection closes after the request in flight); returns what undoes
    *     the registration, run when the connection ends
@@ -86,9 +93,11 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
   public FusedHttp1(
       FusedPath path,
       InetSocketAddress client,
+      String peerIdentity,
       Function<AsyncCallback<Boolean>, Runnable> register) {
     this.path = path;
     this.client = client;
+    this.peerIdentity = peerIdentity;
     this.register = register;
   }
 
@@ -115,6 +124,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
   /** One upstream connection: a sub-stream writing bytes and reading decoded responses. */
   private final class Upstream {
     final InetSocketAddress address;
+    /** The identity the endpoint's proxy proves over mTLS; null: plaintext. */
+    final IdentityName identity;
     final ArrayDeque<String> methods = new ArrayDeque<>(2);
     final GraphStageLogic.SubSourceOutlet<ByteString> toServer;
     final GraphStageLogic.SubSinkInlet<Http1Part> fromServer;
@@ -126,8 +137,9 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     boolean pushed;
     boolean connected;
 
-    Upstream(Logic logic, InetSocketAddress address) {
+    Upstream(Logic logic, InetSocketAddress address, IdentityName identity) {
       this.address = address;
+      this.identity = identity;
       this.toServer = logic.new SubSourceOutlet<ByteString>("FusedHttp1.toServer");
       this.fromServer = logic.new SubSinkInlet<Http1Part>("FusedHttp1.fromServer");
     }
@@ -137,6 +149,9 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
   private static final class Call {
     Head request;
     Upstream upstream;
+    /** Where the request goes, and over mTLS with which identity (null: plaintext). */
+    InetSocketAddress target;
+    IdentityName identity;
     /** Null when delegated: the delegate serves and counts it. */
     Exchange exchange;
     ProfileRoute route;
@@ -185,7 +200,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
                 completeStage();
               } else if (!call.requestEnded) {
                 // the client stopped sending in the middle of a body: the request cannot complete
-                abandon(call, "client closed the request body");
+                abandon(call, "client closed the request body", false);
                 completeStage();
               }
               // else: the response in flight still goes out, then the connection closes
@@ -226,7 +241,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     public void postStop() {
       deregister.run();
       if (call != null) {
-        abandon(call, "connection closed");
+        abandon(call, "connection closed", false);
       }
       for (Upstream u : upstreams.values()) {
         closeUpstream(u);
@@ -288,7 +303,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       if (!head.keepAlive() || draining) {
         keepAlive = false;
       }
-      send(c, route(c));
+      c.target = route(c);
+      send(c);
     }
 
     /**
@@ -310,7 +326,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       String authority = hostHeader.toLowerCase(java.util.Locale.ROOT);
       String pathOnly = pathOf(head.target());
       if (path.direction() == Direction.INBOUND) {
-        Exchange exchange = new Exchange(Direction.INBOUND, now, authority, false, null);
+        Exchange exchange =
+            new Exchange(Direction.INBOUND, now, authority, false, peerIdentity);
         exchange.endpoint(path.app());
         InetSocketAddress app = path.addressOf(path.app().address());
         if (app == null) {
@@ -339,9 +356,12 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       }
       Endpoint endpoint = handle.endpoint();
       InetSocketAddress address = path.addressOf(endpoint.address());
-      if (address == null || path.needsTls().test(endpoint)) {
+      if (address == null) {
         return path.delegate();
       }
+      // mTLS when this proxy has an identity and the endpoint's proxy must prove one
+      c.identity =
+          path.outboundTls() == null ? null : path.identities().apply(endpoint).orElse(null);
       Exchange exchange = new Exchange(Direction.OUTBOUND, now, authority, false, null);
       exchange.service(service);
       exchange.backend(backend);
@@ -381,10 +401,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       return address;
     }
 
-    private void send(Call c, InetSocketAddress target) {
-      Upstream u = upstreams.get(target);
+    private void send(Call c) {
+      Upstream u = upstreams.get(c.target);
       if (u == null || u.closed) {
-        u = open(target);
+        u = open(c.target, c.identity);
       }
       c.upstream = u;
       u.methods.add(c.request.method());
@@ -398,7 +418,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       Call c = call;
       if (part instanceof Malformed m) {
         // a broken body: the request cannot be completed
-        abandon(c, m.reason());
+        abandon(c, m.reason(), false);
         answerAndClose(Http1Relay.answer(m));
         return;
       }
@@ -444,7 +464,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
 
     // ---- upstream connections -------------------------------------------------------------
 
-    private Upstream open(InetSocketAddress address) {
+    private Upstream open(InetSocketAddress address, IdentityName identity) {
       if (upstreams.size() >= path.maxUpstreams()) {
         Iterator<Upstream> lru = upstreams.values().iterator();
         while (lru.hasNext()) {
@@ -456,7 +476,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
           }
         }
       }
-      Upstream u = new Upstream(this, address);
+      Upstream u = new Upstream(this, address, identity);
       u.toServer.setHandler(
           new AbstractOutHandler() {
             @Override
@@ -501,8 +521,19 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               upstreamGone(u, ex);
             }
           });
+      Flow<ByteString, ByteString, NotUsed> connection = path.transport().connect(address);
+      if (identity != null) {
+        connection =
+            path.tcpMetrics()
+                .meterPlain(
+                    new TcpMetrics.Labels(
+                        Direction.OUTBOUND,
+                        TcpMetrics.Peer.DST,
+                        TlsLabels.secured(identity.value())),
+                    path.outboundTls().http1(identity, connection));
+      }
       Source.fromGraph(u.toServer.source())
-          .via(path.transport().connect(address))
+          .via(connection)
           .via(Http1Decoder.responses(u.methods, path.limits()))
           .runWith(u.fromServer.sink(), subFusingMaterializer());
       upstreams.put(address, u);
@@ -537,7 +568,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         // cause; a request without a body, read whole, is sent once more on a new connection.
         if (u.served > 0 && !c.retried && c.requestEnded && c.request.framing() instanceof Empty) {
           c.retried = true;
-          send(c, u.address);
+          send(c);
           return;
         }
         String detail = cause == null ? "connection closed before a response" : cause.toString();
@@ -553,7 +584,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         fail(c, 502, message, false);
       } else {
         // the response was cut short: the client's connection cannot be trusted either
-        abandon(c, cause == null ? "connection closed in the response body" : cause.toString());
+        abandon(
+            c, cause == null ? "connection closed in the response body" : cause.toString(), true);
         failStage(
             new java.io.IOException(
                 "upstream " + u.address + " ended in a response body", cause));
@@ -763,10 +795,14 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       }
     }
 
-    /** The call ends without a response (client gone): its endpoint and tap still hear of it. */
-    private void abandon(Call c, String reason) {
+    /**
+     * The call ends without a (whole) response: its endpoint and tap still hear of it. Only an
+     * endpoint's own fault ({@code endpointFault}) counts as its failure: a client that goes away
+     * (wrk closing its connections at the end of a run) must not eject a healthy endpoint.
+     */
+    private void abandon(Call c, String reason, boolean endpointFault) {
       if (c.dispatch != null) {
-        c.dispatch.complete(System.nanoTime(), true);
+        c.dispatch.complete(System.nanoTime(), endpointFault);
         c.dispatch = null;
       }
       if (c.exchange != null && c.response != null) {

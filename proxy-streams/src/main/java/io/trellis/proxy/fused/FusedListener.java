@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -78,10 +77,12 @@ public final class FusedListener implements ProxyListener {
    *
    * @param path the side's fused path; its {@code delegate} is {@code delegate}'s address
    * @param delegate the side's pekko-http listener on loopback (owned by the returned listener)
-   * @param opaque whether the port is opaque (every connection spliced to the delegate)
+   * @param others inbound: serves TLS (mTLS terminated here, then HTTP/1.1 fused inside) and
+   *     opaque TCP, and says whether the port is opaque; null outbound (TLS and anything else not
+   *     HTTP is spliced to the delegate)
    * @param limits detection bounds (as the pekko listener's)
-   * @param meter wraps each plaintext HTTP/1.1 connection's flow (TCP metrics; the delegate
-   *     meters what is spliced to it)
+   * @param meter wraps each plaintext HTTP connection's flow (TCP metrics; {@code others} meters
+   *     TLS and opaque connections)
    */
   public static CompletionStage<FusedListener> bind(
       HostPort at,
@@ -89,7 +90,7 @@ public final class FusedListener implements ProxyListener {
       int maxConnections,
       FusedPath path,
       HttpListener delegate,
-      BooleanSupplier opaque,
+      OtherProtocols others,
       OtherProtocols.Limits limits,
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> meter) {
     Connections connections = new Connections();
@@ -100,18 +101,32 @@ public final class FusedListener implements ProxyListener {
             backlog,
             maxConnections,
             remote -> {
-              if (opaque.getAsBoolean()) {
-                return path.transport().connect(path.delegate());
-              }
+              // HTTP inside a verified mTLS session: HTTP/1.1 fused, h2 by the delegate's server
+              OtherProtocols.HttpServers servers =
+                  (kind, from, peer) ->
+                      kind == Detected.HTTP1
+                          ? fused(path, from, peer, connections)
+                          : delegate.servers().serve(kind, from, peer);
+              boolean opaque = others != null && others.opaque();
               return Sniff.thenServe(
-                  Sniff.head(Detected::decisive, limits.maxPrefix(), limits.timeout()),
-                  head ->
-                      Detected.of(head) == Detected.HTTP1
-                          ? meter.apply(
-                              Flow.<ByteString>create()
-                                  .via(Http1Decoder.requests(path.limits()))
-                                  .via(new FusedHttp1(path, remote, connections::register)))
-                          : path.transport().connect(path.delegate()));
+                  Sniff.head(
+                      opaque ? head -> !head.isEmpty() : Detected::decisive,
+                      limits.maxPrefix(),
+                      limits.timeout()),
+                  head -> {
+                    Detected kind = Detected.of(head);
+                    if (opaque && kind != Detected.TLS) {
+                      kind = Detected.OPAQUE;
+                    }
+                    return switch (kind) {
+                      case HTTP1 -> meter.apply(fused(path, remote, null, connections));
+                      case HTTP2 -> meter.apply(delegate.servers().serve(kind, remote, null));
+                      case TLS, OPAQUE ->
+                          others != null
+                              ? others.serve(kind, remote, servers)
+                              : path.transport().connect(path.delegate());
+                    };
+                  });
             })
         .whenComplete(
             (binding, failure) -> {
@@ -123,6 +138,13 @@ public final class FusedListener implements ProxyListener {
               }
             });
     return bound;
+  }
+
+  private static Flow<ByteString, ByteString, NotUsed> fused(
+      FusedPath path, InetSocketAddress remote, String peerIdentity, Connections connections) {
+    return Flow.<ByteString>create()
+        .via(Http1Decoder.requests(path.limits()))
+        .via(new FusedHttp1(path, remote, peerIdentity, connections::register));
   }
 
   @Override

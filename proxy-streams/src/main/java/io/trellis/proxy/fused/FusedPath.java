@@ -17,7 +17,10 @@ import io.trellis.proxy.transport.LoopTransport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.Function;
-import java.util.function.Predicate;
+import java.util.Optional;
+import io.trellis.identity.IdentityName;
+import io.trellis.proxy.metrics.TcpMetrics;
+import io.trellis.proxy.tls.OutboundTls;
 import java.util.function.Supplier;
 
 /**
@@ -27,8 +30,10 @@ import java.util.function.Supplier;
  * delegate}: the same side's pekko-http listener on a loopback port, which serves every feature).
  *
  * @param app inbound: the workload's app, where every request goes; null outbound
- * @param needsTls outbound: whether an endpoint must be reached over mTLS (served by the
- *     delegate)
+ * @param identities outbound: the identity an endpoint's proxy must prove over mTLS (empty:
+ *     plaintext)
+ * @param outboundTls outbound mTLS connections; null when the proxy has no identity
+ * @param tcpMetrics meters the outbound mTLS connections (dst, server_id)
  * @param delegate the pekko-http listener of the same side, on loopback
  * @param limits request and response head bounds
  * @param connectTimeout a new upstream connection not established by then fails its request (504)
@@ -47,7 +52,9 @@ public record FusedPath(
     EventRing events,
     Function<Exchange, TlsLabels> tls,
     Endpoint app,
-    Predicate<Endpoint> needsTls,
+    Function<Endpoint, Optional<IdentityName>> identities,
+    OutboundTls outboundTls,
+    TcpMetrics tcpMetrics,
     InetSocketAddress delegate,
     LoopTransport transport,
     HeadParser.Limits limits,

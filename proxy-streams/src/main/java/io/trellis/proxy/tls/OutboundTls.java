@@ -34,12 +34,26 @@ public final class OutboundTls {
   /** Opaque TCP over mTLS: {@code transport} is the plaintext TCP connection to the endpoint. */
   public Flow<ByteString, ByteString, NotUsed> opaque(
       IdentityName expected, Flow<ByteString, ByteString, NotUsed> transport) {
-    var tls = TLS.create(() -> engine(expected, Alpn.OPAQUE), TLSClosing.eagerClose());
+    return over(expected, Alpn.OPAQUE, transport);
+  }
+
+  private Flow<ByteString, ByteString, NotUsed> over(
+      IdentityName expected, String alpn, Flow<ByteString, ByteString, NotUsed> transport) {
+    var tls = TLS.create(() -> engine(expected, alpn), TLSClosing.eagerClose());
     return Flow.<ByteString>create()
         .map(bytes -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(bytes))
         .via(tls.join(transport))
         .collectType(TLSProtocol.SessionBytes.class)
         .map(TLSProtocol.SessionBytes::bytes);
+  }
+
+  /**
+   * HTTP/1.1 over mTLS ({@code http/1.1} offered by ALPN) for the fused path: {@code transport}
+   * is the plaintext TCP connection to the endpoint's proxy.
+   */
+  public Flow<ByteString, ByteString, NotUsed> http1(
+      IdentityName expected, Flow<ByteString, ByteString, NotUsed> transport) {
+    return over(expected, Alpn.HTTP11, transport);
   }
 
   private SSLEngine engine(IdentityName expected, String alpn) {
