@@ -9,6 +9,7 @@ import io.trellis.proxy.http1.Http1Part.Length;
 import io.trellis.proxy.http1.Http1Part.UntilClose;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
 
@@ -38,9 +39,9 @@ public final class HeadParser {
     }
   }
 
-  static final Empty EMPTY = new Empty();
-  static final Chunked CHUNKED = new Chunked();
-  static final UntilClose UNTIL_CLOSE = new UntilClose();
+  private static final Empty EMPTY = new Empty();
+  private static final Chunked CHUNKED = new Chunked();
+  private static final UntilClose UNTIL_CLOSE = new UntilClose();
 
   /**
    * The index just after the empty line that ends a header block starting at {@code start}, or -1
@@ -119,8 +120,7 @@ public final class HeadParser {
       }
     }
     String method = method(b, from, sp1);
-    String target =
-        sp2 - sp1 == 2 && b[sp1 + 1] == '/' ? "/" : latin1(b, sp1 + 1, sp2);
+    String target = sp2 - sp1 == 2 && b[sp1 + 1] == '/' ? "/" : latin1(b, sp1 + 1, sp2);
     int version = version(b, sp2 + 1, lineEnd);
     Fields f = new Fields();
     headers(block, 1, limits, f);
@@ -174,8 +174,14 @@ public final class HeadParser {
     if (status < 100) {
       throw new MalformedHttp(400, "bad status code");
     }
-    String reason =
-        len <= 13 ? "" : len == 15 && startsWith(b, from + 13, "OK") ? "OK" : latin1(b, from + 13, lineEnd);
+    String reason;
+    if (len <= 13) {
+      reason = "";
+    } else if (len == 15 && startsWith(b, from + 13, "OK")) {
+      reason = "OK";
+    } else {
+      reason = latin1(b, from + 13, lineEnd);
+    }
     Fields f = new Fields();
     headers(block, 1, limits, f);
     Framing framing;
@@ -466,7 +472,7 @@ public final class HeadParser {
     String[][] table = new String[max + 1][];
     for (String n : names) {
       String[] row = table[n.length()] == null ? new String[0] : table[n.length()];
-      row = java.util.Arrays.copyOf(row, row.length + 1);
+      row = Arrays.copyOf(row, row.length + 1);
       row[row.length - 1] = n;
       table[n.length()] = row;
     }
@@ -526,7 +532,7 @@ public final class HeadParser {
    * Whether {@code b} at {@code from} holds {@code lower} (lower-case letters and '-') in any
    * case. {@code c | 0x20} maps only A-Z onto a-z among the bytes that can match ('-' stays).
    */
-  static boolean equalsLower(byte[] b, int from, String lower) {
+  private static boolean equalsLower(byte[] b, int from, String lower) {
     for (int i = 0; i < lower.length(); i++) {
       if ((b[from + i] | 0x20) != lower.charAt(i)) {
         return false;
@@ -539,6 +545,7 @@ public final class HeadParser {
     return c >= '0' && c <= '9';
   }
 
+  /** RFC 9110 tchar, by byte value. */
   private static final boolean[] TOKEN = new boolean[256];
 
   static {
@@ -549,10 +556,5 @@ public final class HeadParser {
               || c >= '0' && c <= '9'
               || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
-  }
-
-  /** RFC 9110 tchar. */
-  static boolean isToken(char c) {
-    return c < 256 && TOKEN[c];
   }
 }

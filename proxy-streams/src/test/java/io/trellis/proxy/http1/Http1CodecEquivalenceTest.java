@@ -35,7 +35,8 @@ class Http1CodecEquivalenceTest {
   private static final List<String> REQUESTS =
       List.of(
           "GET / HTTP/1.1\r\nHost: 127.0.0.31:4140\r\n\r\n",
-          "GET /p?q=1 HTTP/1.1\r\nHost: svc.ns:8080\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n",
+          "GET /p?q=1 HTTP/1.1\r\nHost: svc.ns:8080\r\nUser-Agent: curl/7.88.1\r\n"
+              + "Accept: */*\r\n\r\n",
           "POST /a HTTP/1.1\r\nhost: h\r\ncontent-length: 5\r\nX-A: one\r\n\r\n",
           "PUT /b HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n",
           "PUT /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
@@ -72,7 +73,10 @@ class Http1CodecEquivalenceTest {
           "GET / HTTP/1.1\r\nHost: h\r\nX-Bad\r\n\r\n",
           "GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n",
           "GET / HTTP/1.1\r\nHost: h\r\nX(Bad): v\r\n\r\n",
-          "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nG: 7\r\n\r\n",
+          "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
+              + "G: 7\r\n\r\n", // 8 headers: LIMITS' most
+          "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\n"
+              + "G: 7\r\nX Y\r\n\r\n", // 9 lines: 431 before the broken one
           "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nG: 7\r\nH: 8\r\n\r\n",
           "\r\n");
 
@@ -173,7 +177,9 @@ class Http1CodecEquivalenceTest {
     want = outcome(() -> ReferenceHeadParser.trailers(bytes, LIMITS));
     got = outcome(() -> HeadParser.trailers(bytes, LIMITS));
     compare(want, got, "trailers " + what);
-    if (got instanceof List<?> trailers && !trailers.isEmpty() && trailers.get(0) instanceof Header) {
+    if (got instanceof List<?> trailers
+        && !trailers.isEmpty()
+        && trailers.get(0) instanceof Header) {
       @SuppressWarnings("unchecked")
       List<Header> t = (List<Header>) trailers;
       assertEquals(
