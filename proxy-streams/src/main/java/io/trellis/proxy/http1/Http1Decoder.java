@@ -34,6 +34,7 @@ import org.apache.pekko.util.ByteString;
  */
 public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Part>> {
   private static final int MAX_CHUNK_LINE = 4096;
+  private static final End END = new End(List.of());
 
   private final Inlet<ByteString> in = Inlet.create("Http1Decoder.in");
   private final Outlet<Http1Part> out = Outlet.create("Http1Decoder.out");
@@ -141,7 +142,7 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
         }
       } else if (state == State.UNTIL_CLOSE) {
         state = State.DONE;
-        push(out, new End(List.of()));
+        push(out, END);
         completeStage();
       } else if (state == State.HEAD && buf.isEmpty()) {
         completeStage();
@@ -224,7 +225,7 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
     private Http1Part head() throws MalformedHttp {
       if (pendingEnd) {
         pendingEnd = false;
-        return new End(List.of());
+        return END;
       }
       if (requests) {
         // Tolerate empty lines between pipelined requests (RFC 9112 section 2.2).
@@ -243,14 +244,17 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
       if (end > limits.maxHeadBytes()) {
         throw new MalformedHttp(431, "head larger than " + limits.maxHeadBytes() + " bytes");
       }
-      ByteString bytes = buf.take(end);
+      // Parsed where it lies when the buffer is one array (a whole read: the common case), else
+      // from a copy of the head alone.
+      byte[] bytes = buf.isCompact() ? buf.toArrayUnsafe() : buf.take(end).toArray();
+      boolean headRequest = !requests && isHeadRequest(buf, end);
       buf = buf.drop(end);
       scanFrom = 0;
       Head head;
       if (requests) {
-        head = HeadParser.request(bytes, limits);
+        head = HeadParser.request(bytes, 0, end, limits);
       } else {
-        head = HeadParser.response(bytes, isHeadRequest(bytes), limits);
+        head = HeadParser.response(bytes, 0, end, headRequest, limits);
       }
       if (head.framing() instanceof Length l) {
         state = State.LENGTH;
@@ -265,8 +269,9 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
       return head;
     }
 
-    private boolean isHeadRequest(ByteString statusLine) {
-      boolean informational = statusLine.size() > 9 && statusLine.apply(9) == '1';
+    /** Whether the response head {@code buf[0, end)} answers a HEAD request. */
+    private boolean isHeadRequest(ByteString buf, int end) {
+      boolean informational = end > 9 && buf.apply(9) == '1';
       if (informational || requestMethods == null) {
         return false;
       }

@@ -9,10 +9,8 @@ import io.trellis.proxy.http1.Http1Part.Head;
 import io.trellis.proxy.http1.Http1Part.Header;
 import io.trellis.proxy.http1.Http1Part.Length;
 import io.trellis.proxy.http1.Http1Part.Malformed;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -34,7 +32,6 @@ import org.apache.pekko.util.ByteString;
  * answers it).
  */
 public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteString>> {
-  private static final ByteString CRLF = ByteString.fromString("\r\n");
   private static final ByteString LAST_CHUNK = ByteString.fromString("0\r\n\r\n");
 
   private final Inlet<Http1Part> in = Inlet.create("Http1Encoder.in");
@@ -90,78 +87,201 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
 
   /** The head as HTTP/1.1 with end-to-end headers only and framing headers of its own. */
   public static ByteString head(Head head) {
-    StringBuilder sb = new StringBuilder(256);
-    if (head.isRequest()) {
-      sb.append(head.method()).append(' ').append(head.target()).append(" HTTP/1.1\r\n");
+    List<Header> headers = head.headers();
+    String[] connection = connectionValues(headers);
+    Framing framing = head.framing();
+    String framingHeader;
+    String length = null;
+    if (framing instanceof Length l) {
+      framingHeader = "Content-Length: ";
+      length = Long.toString(l.length());
+    } else if (!(framing instanceof Empty)) {
+      framingHeader = "Transfer-Encoding: chunked";
+    } else if (!head.isRequest()
+        && head.status() >= 200
+        && head.status() != 204
+        && head.status() != 304) {
+      framingHeader = "Content-Length: ";
+      length = "0";
     } else {
-      sb.append("HTTP/1.1 ").append(head.status()).append(' ').append(head.reason()).append("\r\n");
+      framingHeader = "";
     }
-    List<String> named = connectionNamed(head.headers());
-    for (Header h : head.headers()) {
-      if (!isHopByHop(h) && !isFraming(h) && !named.contains(h.name().toLowerCase(Locale.ROOT))) {
-        sb.append(h.name()).append(": ").append(h.value()).append("\r\n");
+    String status = head.isRequest() ? null : statusCode(head.status());
+    // Sized first, then written straight into the one array the ByteString wraps.
+    int size;
+    if (head.isRequest()) {
+      size = head.method().length() + 1 + head.target().length() + HTTP11_CRLF.length();
+    } else {
+      size = HTTP11_SP.length() + status.length() + 1 + head.reason().length() + 2;
+    }
+    for (Header h : headers) {
+      if (isEndToEnd(h, connection)) {
+        size += h.name().length() + 2 + h.value().length() + 2;
       }
     }
-    Framing framing = head.framing();
-    if (framing instanceof Length l) {
-      sb.append("Content-Length: ").append(l.length()).append("\r\n");
-    } else if (!(framing instanceof Empty)) {
-      sb.append("Transfer-Encoding: chunked\r\n");
-    } else if (!head.isRequest() && head.status() >= 200 && head.status() != 204
-        && head.status() != 304) {
-      sb.append("Content-Length: 0\r\n");
+    if (!framingHeader.isEmpty()) {
+      size += framingHeader.length() + (length == null ? 0 : length.length()) + 2;
     }
     if (!head.keepAlive()) {
-      sb.append("Connection: close\r\n");
+      size += CONNECTION_CLOSE.length();
     }
-    sb.append("\r\n");
-    return ByteString.fromString(sb.toString(), StandardCharsets.ISO_8859_1);
+    size += 2;
+    byte[] a = new byte[size];
+    int p;
+    if (head.isRequest()) {
+      p = put(head.method(), a, 0);
+      a[p++] = ' ';
+      p = put(head.target(), a, p);
+      p = put(HTTP11_CRLF, a, p);
+    } else {
+      p = put(HTTP11_SP, a, 0);
+      p = put(status, a, p);
+      a[p++] = ' ';
+      p = put(head.reason(), a, p);
+      p = crlf(a, p);
+    }
+    for (Header h : headers) {
+      if (isEndToEnd(h, connection)) {
+        p = put(h.name(), a, p);
+        a[p++] = ':';
+        a[p++] = ' ';
+        p = put(h.value(), a, p);
+        p = crlf(a, p);
+      }
+    }
+    if (!framingHeader.isEmpty()) {
+      p = put(framingHeader, a, p);
+      if (length != null) {
+        p = put(length, a, p);
+      }
+      p = crlf(a, p);
+    }
+    if (!head.keepAlive()) {
+      p = put(CONNECTION_CLOSE, a, p);
+    }
+    crlf(a, p);
+    return ByteString.fromArrayUnsafe(a);
   }
 
+  /** {@code data} as one chunk (size line, data, CRLF) in one array; empty data stays empty. */
   public static ByteString chunk(ByteString data) {
     if (data.isEmpty()) {
       return data; // an empty chunk would end the body
     }
-    return ByteString.fromString(Integer.toHexString(data.size()) + "\r\n")
-        .concat(data)
-        .concat(CRLF);
+    String size = Integer.toHexString(data.size());
+    byte[] a = new byte[size.length() + 2 + data.size() + 2];
+    int p = crlf(a, put(size, a, 0));
+    data.copyToArray(a, p, data.size());
+    crlf(a, p + data.size());
+    return ByteString.fromArrayUnsafe(a);
   }
 
   public static ByteString lastChunk(List<Header> trailers) {
     if (trailers.isEmpty()) {
       return LAST_CHUNK;
     }
-    StringBuilder sb = new StringBuilder("0\r\n");
+    int size = 3 + 2;
     for (Header h : trailers) {
       if (!isHopByHop(h) && !isFraming(h)) {
-        sb.append(h.name()).append(": ").append(h.value()).append("\r\n");
+        size += h.name().length() + 2 + h.value().length() + 2;
       }
     }
-    sb.append("\r\n");
-    return ByteString.fromString(sb.toString(), StandardCharsets.ISO_8859_1);
+    byte[] a = new byte[size];
+    int p = put("0\r\n", a, 0);
+    for (Header h : trailers) {
+      if (!isHopByHop(h) && !isFraming(h)) {
+        p = put(h.name(), a, p);
+        a[p++] = ':';
+        a[p++] = ' ';
+        p = put(h.value(), a, p);
+        p = crlf(a, p);
+      }
+    }
+    crlf(a, p);
+    return ByteString.fromArrayUnsafe(a);
   }
 
-  private static List<String> connectionNamed(List<Header> headers) {
-    List<String> named = new ArrayList<>(0);
+  private static final String HTTP11_CRLF = " HTTP/1.1\r\n";
+  private static final String HTTP11_SP = "HTTP/1.1 ";
+  private static final String CONNECTION_CLOSE = "Connection: close\r\n";
+
+  private static String statusCode(int status) {
+    return status == 200 ? "200" : Integer.toString(status);
+  }
+
+  /** Writes {@code s} as ISO-8859-1 (as {@code String.getBytes} would: '?' for other chars). */
+  private static int put(String s, byte[] a, int p) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      a[p++] = c <= 0xff ? (byte) c : (byte) '?';
+    }
+    return p;
+  }
+
+  private static int crlf(byte[] a, int p) {
+    a[p] = '\r';
+    a[p + 1] = '\n';
+    return p + 2;
+  }
+
+  /** The values of the Connection headers (usually none or one), or null when there is none. */
+  private static String[] connectionValues(List<Header> headers) {
+    String[] values = null;
     for (Header h : headers) {
-      if (h.is("connection")) {
-        for (String token : h.value().split(",")) {
-          named.add(token.trim().toLowerCase(Locale.ROOT));
-        }
+      if (h.name().length() == 10 && h.is("connection")) {
+        values = values == null ? new String[1] : Arrays.copyOf(values, values.length + 1);
+        values[values.length - 1] = h.value();
       }
     }
-    return named;
+    return values;
+  }
+
+  private static boolean isEndToEnd(Header h, String[] connection) {
+    return !isHopByHop(h) && !isFraming(h) && !named(h.name(), connection);
+  }
+
+  /** Whether a Connection header's comma-separated tokens name {@code name} (any case). */
+  private static boolean named(String name, String[] connection) {
+    if (connection == null) {
+      return false;
+    }
+    for (String value : connection) {
+      int e = 0;
+      while (true) {
+        int comma = value.indexOf(',', e);
+        int end = comma < 0 ? value.length() : comma;
+        int s = e;
+        while (s < end && value.charAt(s) <= ' ') {
+          s++;
+        }
+        int t = end;
+        while (t > s && value.charAt(t - 1) <= ' ') {
+          t--;
+        }
+        if (t - s == name.length() && value.regionMatches(true, s, name, 0, name.length())) {
+          return true;
+        }
+        if (comma < 0) {
+          break;
+        }
+        e = comma + 1;
+      }
+    }
+    return false;
   }
 
   private static boolean isFraming(Header h) {
-    return h.is("content-length") || h.is("transfer-encoding");
+    int n = h.name().length();
+    return n == 14 && h.is("content-length") || n == 17 && h.is("transfer-encoding");
   }
 
   /** As {@code io.trellis.proxy.http.HopByHop} (RFC 9110 section 7.6.1). */
   private static boolean isHopByHop(Header h) {
-    return switch (h.name().toLowerCase(Locale.ROOT)) {
-      case "connection", "keep-alive", "proxy-connection", "upgrade" -> true;
-      case "te" -> !h.value().trim().equalsIgnoreCase("trailers");
+    return switch (h.name().length()) {
+      case 2 -> h.is("te") && !h.value().trim().equalsIgnoreCase("trailers");
+      case 7 -> h.is("upgrade");
+      case 10 -> h.is("connection") || h.is("keep-alive");
+      case 16 -> h.is("proxy-connection");
       default -> false;
     };
   }
