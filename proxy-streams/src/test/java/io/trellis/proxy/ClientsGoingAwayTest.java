@@ -39,6 +39,7 @@ class ClientsGoingAwayTest extends SidecarTestKit {
     // the endpoint is known and serves
     assertEquals(200, h1(client.outboundAddress(), HttpRequest.GET("http://web/")).status().intValue());
     InetSocketAddress out = client.outboundAddress();
+    double[] before = srcConnections();
     // more clients than the 7 consecutive failures that would eject it, each gone mid-request
     List<Socket> gone = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -60,22 +61,12 @@ class ClientsGoingAwayTest extends SidecarTestKit {
     // middle of the body (its last chunk comes 300 ms later): wait until every one of the 20
     // client connections is closed on the proxy's side (its requests abandoned).
     await(
-        "the outbound's client connections all closed",
+        "the 20 client connections closed on the outbound",
         () -> {
-          var admin = client.adminAddress();
-          String text =
-              body(h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/metrics")));
-          PrometheusText metrics = PrometheusText.parse(text);
-          java.util.Map<String, String> src = java.util.Map.of("direction", "outbound", "peer", "src");
-          double opened =
-              metrics.find("tcp_open_total", src).stream()
-                  .mapToDouble(PrometheusText.Sample::value)
-                  .sum();
-          double open =
-              metrics.find("tcp_open_connections", src).stream()
-                  .mapToDouble(PrometheusText.Sample::value)
-                  .sum();
-          return opened >= 21 && open == 0 ? java.util.Optional.of(true) : java.util.Optional.empty();
+          double[] now = srcConnections();
+          return now[0] >= before[0] + 20 && now[1] <= before[1]
+              ? java.util.Optional.of(true)
+              : java.util.Optional.empty();
         });
     // the endpoint is still in the balancer (ejected, the request would wait out the fail-fast
     // timeout and get a 503)
@@ -91,6 +82,20 @@ class ClientsGoingAwayTest extends SidecarTestKit {
         assertEquals("HTTP/1.1 200 OK", statusLineAndSkip(s.getInputStream()));
       }
     }
+  }
+
+  /** The outbound's client connections: opened in all, open now (TCP metrics). */
+  private double[] srcConnections() {
+    var admin = client.adminAddress();
+    String text = body(h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/metrics")));
+    PrometheusText metrics = PrometheusText.parse(text);
+    java.util.Map<String, String> src = java.util.Map.of("direction", "outbound", "peer", "src");
+    return new double[] {
+      metrics.find("tcp_open_total", src).stream().mapToDouble(PrometheusText.Sample::value).sum(),
+      metrics.find("tcp_open_connections", src).stream()
+          .mapToDouble(PrometheusText.Sample::value)
+          .sum()
+    };
   }
 
   /** Reads one response with a Content-Length body and returns its status line. */
