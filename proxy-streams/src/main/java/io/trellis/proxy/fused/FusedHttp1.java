@@ -165,6 +165,11 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     boolean retried;
     /** A response to HEAD, or a 204/304: no body whatever its headers say. */
     boolean bodyless;
+    /**
+     * A Content-Length response's encoded head, held until its first body bytes so that both go
+     * out in one write (the server wrote them together; they are decoded from the same read).
+     */
+    ByteString heldHead;
   }
 
   private final class Logic extends TimerGraphStageLogic {
@@ -610,9 +615,17 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         responseHead(c, head);
       } else if (part instanceof Data d) {
         c.responseBytes += d.bytes().size();
-        push(out, chunkedResponse(c) ? Http1Encoder.chunk(d.bytes()) : d.bytes());
+        ByteString bytes = chunkedResponse(c) ? Http1Encoder.chunk(d.bytes()) : d.bytes();
+        if (c.heldHead != null) {
+          bytes = c.heldHead.concat(bytes);
+          c.heldHead = null;
+        }
+        push(out, bytes);
       } else if (part instanceof End e) {
-        if (chunkedResponse(c)) {
+        if (c.heldHead != null) {
+          push(out, c.heldHead);
+          c.heldHead = null;
+        } else if (chunkedResponse(c)) {
           push(out, Http1Encoder.lastChunk(e.trailers()));
         }
         responseEnded(c, e, u);
@@ -658,7 +671,17 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               interim ? head.framing() : clientFraming(c, head),
               interim || (keepAlive && !clientDone));
       c.headSent |= !interim;
-      push(out, Http1Encoder.head(toClient));
+      ByteString encoded = Http1Encoder.head(toClient);
+      if (!interim
+          && !c.bodyless
+          && head.framing() instanceof Length l
+          && l.length() > 0
+          && !c.upstream.fromServer.isClosed()) {
+        c.heldHead = encoded;
+        c.upstream.fromServer.pull(); // out stays available for head + first body bytes
+        return;
+      }
+      push(out, encoded);
     }
 
     private boolean chunkedResponse(Call c) {
