@@ -123,11 +123,11 @@ final class DemoCommand implements Callable<Integer> {
   /** When the control plane listened, from the command's start (printed with "ready in"). */
   private Duration controlPlaneUp = Duration.ZERO;
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(1))
-          .build();
+  /**
+   * Made on first use: picocli instantiates every subcommand of every {@code trellis} run, and an
+   * HttpClient starts a selector thread, so a field initializer gave each proxy one.
+   */
+  private HttpClient http;
 
   @Override
   public Integer call() throws Exception {
@@ -469,6 +469,13 @@ final class DemoCommand implements Callable<Integer> {
 
   private boolean answers(URI uri, boolean need2xx) {
     try {
+      if (http == null) {
+        http =
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1))
+                .build();
+      }
       HttpResponse<Void> r =
           http.send(
               HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),

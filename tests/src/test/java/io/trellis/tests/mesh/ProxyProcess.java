@@ -64,7 +64,7 @@ public final class ProxyProcess implements AutoCloseable {
     // Includes -XX:+ExitOnOutOfMemoryError: a heap overrun ends the process, so a test sees it.
     command.addAll(JVM_OPTIONS);
     command.add("-cp");
-    command.add(proxyClasspath());
+    command.add(sidecarClasspath());
     command.add(MAIN);
     command.addAll(List.of("proxy", "--config", config.toString(), "--workload", workload));
     command.addAll(options);
@@ -172,6 +172,45 @@ public final class ProxyProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /**
+   * What {@code ./trellis proxy} runs on: {@link #proxyClasspath()} restricted to the jars named in
+   * the launcher's cli/target/proxy-classpath.txt (proxy-streams' run-time jars, picocli, logback,
+   * trellis-actors, signed jars as unsigned copies in cli/target/proxy-lib; see ./trellis), so the
+   * tests catch a class the proxy needs but that file lacks. Without that file (./trellis never
+   * ran in this checkout) the whole classpath.
+   */
+  static String sidecarClasspath() {
+    Path names = Path.of(System.getProperty("user.dir")).resolveSibling("cli/target/proxy-classpath.txt");
+    if (!Files.isRegularFile(names)) {
+      return proxyClasspath();
+    }
+    try {
+      java.util.Map<String, String> jars =
+          Arrays.stream(Files.readString(names, StandardCharsets.UTF_8).strip().split(File.pathSeparator))
+              .collect(Collectors.toMap(e -> Path.of(e).getFileName().toString(), e -> e, (a, b) -> a));
+      return Arrays.stream(proxyClasspath().split(File.pathSeparator))
+          .map(entry -> sidecarEntry(Path.of(entry), jars))
+          .filter(entry -> entry != null)
+          .collect(Collectors.joining(File.pathSeparator));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + names, e);
+    }
+  }
+
+  /**
+   * A jar by its file name (the launcher's unsigned copy where it made one); a reactor module's
+   * target/classes (module dir = artifactId minus "trellis-") by its jar's name; null if left out.
+   */
+  private static String sidecarEntry(Path entry, java.util.Map<String, String> jars) {
+    if (!entry.endsWith(Path.of("target", "classes"))) {
+      String listed = jars.get(entry.getFileName().toString());
+      return listed == null ? null : listed.contains("/proxy-lib/") ? listed : entry.toString();
+    }
+    String module = entry.getParent().getParent().getFileName().toString();
+    boolean keep = module.equals("cli") || jars.keySet().stream().anyMatch(jar -> jar.startsWith("trellis-" + module + "-"));
+    return keep ? entry.toString() : null;
   }
 
   /**
