@@ -38,6 +38,7 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SubscriptionWithCancelException;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
@@ -182,6 +183,14 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     private ByteString pendingToClient;
     private boolean closeAfterPending;
     private Runnable deregister = () -> {};
+    // The last request's instruments: a connection's requests mostly share their target.
+    private Endpoint lastEndpoint;
+    private ServiceRef lastBackend;
+    private String lastAuthority;
+    private TlsLabels lastTls;
+    private HttpMetrics.Route lastMetrics;
+    private ProfileRoute lastRoute;
+    private RouteMetrics.Route lastRouteMetrics;
 
     Logic() {
       super(shape);
@@ -391,7 +400,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               exchange.direction(),
               client,
               exchange.endpoint().address(),
-              path.tls().apply(exchange),
+              tlsOf(exchange),
               head.method(),
               exchange.authority(),
               pathOnly,
@@ -404,6 +413,35 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         c.dispatch = handle.dispatch(now);
       }
       return address;
+    }
+
+    /** The exchange's tls labels, computed once per connection and target. */
+    private TlsLabels tlsOf(Exchange x) {
+      metricsOf(x);
+      return lastTls;
+    }
+
+    /** The exchange's HTTP instruments, looked up once per connection and target. */
+    private HttpMetrics.Route metricsOf(Exchange x) {
+      if (lastMetrics == null
+          || x.endpoint() != lastEndpoint
+          || !java.util.Objects.equals(x.backend(), lastBackend)
+          || !x.authority().equals(lastAuthority)) {
+        lastTls = path.tls().apply(x);
+        lastMetrics = path.metrics().route(x, lastTls);
+        lastEndpoint = x.endpoint();
+        lastBackend = x.backend();
+        lastAuthority = x.authority();
+      }
+      return lastMetrics;
+    }
+
+    private RouteMetrics.Route routeMetricsOf(Exchange x, ProfileRoute route) {
+      if (route != lastRoute) {
+        lastRouteMetrics = path.routeMetrics().route(x.direction(), route);
+        lastRoute = route;
+      }
+      return lastRouteMetrics;
     }
 
     private void send(Call c) {
@@ -506,6 +544,12 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
 
             @Override
             public void onDownstreamFinish(Throwable cause) {
+              // The connection stopped taking bytes. Its reading side says why (a TLS alert, a
+              // reset, the end of the stream): wait for that unless this is the failure itself.
+              if (cause instanceof SubscriptionWithCancelException.NonFailureCancellation
+                  && !u.fromServer.isClosed()) {
+                return;
+              }
               upstreamGone(u, cause);
             }
           });
@@ -526,7 +570,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               upstreamGone(u, ex);
             }
           });
-      Flow<ByteString, ByteString, NotUsed> connection = path.transport().connect(address);
+      Flow<ByteString, ByteString, NotUsed> connection = path.transport().open(address);
       if (identity != null) {
         connection =
             path.tcpMetrics()
@@ -651,7 +695,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         Exchange x = c.exchange;
         if (x != null) {
           long millis = (c.responseNanos - x.startNanos()) / 1_000_000L;
-          HttpMetrics.Route m = path.metrics().route(x);
+          HttpMetrics.Route m = metricsOf(x);
           m.request();
           m.latency(head.status(), millis);
           path.events().append(c.tap);
@@ -741,10 +785,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     private void record(Call c, int status, boolean failed, boolean timedOut) {
       Exchange x = c.exchange;
       ProfileRoute route = c.route;
-      path.metrics().route(x).response(status, failed || status >= 500, null);
+      metricsOf(x).response(status, failed || status >= 500, null);
       if (route != null) {
         boolean failure = failed || route.failure(status, false, null);
-        RouteMetrics.Route r = path.routeMetrics().route(x.direction(), route);
+        RouteMetrics.Route r = routeMetricsOf(x, route);
         r.request(status, (c.responseNanos - x.startNanos()) / 1_000_000L);
         r.response(status, failure, false, null, false);
         if (x.direction() == Direction.OUTBOUND) {
@@ -794,7 +838,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       c.headSent = true;
       c.responseNanos = System.nanoTime();
       if (x != null) {
-        HttpMetrics.Route m = path.metrics().route(x);
+        HttpMetrics.Route m = metricsOf(x);
         m.request();
         m.latency(status, (c.responseNanos - x.startNanos()) / 1_000_000L);
         record(c, status, true, timedOut);
@@ -829,7 +873,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         c.dispatch = null;
       }
       if (c.exchange != null && c.response != null) {
-        path.metrics().route(c.exchange).response(c.response.status(), true, null);
+        metricsOf(c.exchange).response(c.response.status(), true, null);
         path.events().append(
             TapRecord.end(
                 c.tap,

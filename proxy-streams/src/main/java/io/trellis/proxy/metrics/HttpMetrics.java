@@ -95,6 +95,11 @@ public final class HttpMetrics {
 
   /** The instruments for the exchange's target, as routing and balancing left it. */
   public Route route(Exchange exchange) {
+    return route(exchange, tls.apply(exchange));
+  }
+
+  /** As {@link #route(Exchange)} with the exchange's tls labels already known. */
+  public Route route(Exchange exchange, TlsLabels tlsLabels) {
     Endpoint endpoint = exchange.endpoint();
     // dst_service is the concrete backend (a split's leaf), as Linkerd labels it.
     ServiceRef backend = exchange.backend();
@@ -105,7 +110,7 @@ public final class HttpMetrics {
             exchange.authority(),
             backend,
             deployment,
-            tls.apply(exchange));
+            tlsLabels);
     Route r = routes.get(target);
     return r != null ? r : routes.computeIfAbsent(target, Route::new);
   }

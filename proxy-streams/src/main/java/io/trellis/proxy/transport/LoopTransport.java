@@ -258,6 +258,32 @@ public final class LoopTransport {
         .mapMaterializedValue(f -> NotUsed.getInstance());
   }
 
+  /**
+   * A client connection to {@code target}, opened now (a non-blocking connect): the returned
+   * flow owns the socket and must be materialized exactly once, on a loop thread (the fused
+   * path's upstream connections). Unlike {@link #connect} there is no setup stage between the
+   * socket's stage and the graph around it, so every element crosses one stage less.
+   */
+  public Flow<ByteString, ByteString, NotUsed> open(InetSocketAddress target) {
+    SocketChannel channel = null;
+    try {
+      channel = SocketChannel.open();
+      channel.configureBlocking(false);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      channel.connect(target);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      java.io.IOException failure = new java.net.ConnectException("cannot connect to " + target + ": " + e);
+      failure.initCause(e);
+      return Flow.fromSinkAndSource(
+          org.apache.pekko.stream.javadsl.Sink.cancelled(),
+          org.apache.pekko.stream.javadsl.Source.failed(failure));
+    }
+    EventLoop current = EventLoop.current();
+    return Flow.fromGraph(
+        new ChannelStage(channel, current != null ? current : loops.get(0).loop(), options));
+  }
+
   private static void closeQuietly(java.nio.channels.Channel c) {
     if (c != null) {
       try {
