@@ -120,6 +120,41 @@ class SidecarRoutesTest extends SidecarTestKit {
   }
 
   @Test
+  void eachRequestOfAKeepAliveConnectionGetsItsOwnRouteTimeout() throws Exception {
+    var out = client.outboundAddress();
+    try (java.net.Socket s = new java.net.Socket(out.getAddress(), out.getPort())) {
+      s.setSoTimeout((int) AWAIT.toMillis());
+      var in = new java.io.BufferedInputStream(s.getInputStream());
+      // a quick request first (the connection's timer is armed for its deadline), then a slow
+      // one on the same connection: it is answered 504 at its own deadline, not left waiting
+      for (String path : List.of("/status/200", "/sleep/3000")) {
+        s.getOutputStream()
+            .write(
+                ("GET " + path + " HTTP/1.1\r\nHost: routes-web\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+          int b = in.read();
+          assertTrue(b >= 0, "closed after " + head);
+          head.append((char) b);
+        }
+        String status = head.substring(0, head.indexOf("\r\n"));
+        assertEquals(
+            path.startsWith("/sleep") ? "HTTP/1.1 504 Gateway Timeout" : "HTTP/1.1 200 OK",
+            status,
+            head.toString());
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+          if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            length = Integer.parseInt(line.substring(15).trim());
+          }
+        }
+        in.readNBytes(length);
+      }
+    }
+  }
+
+  @Test
   void timeoutCountsAsAFailureOfTheRoute() throws Exception {
     body(get("/sleep/2000"));
     awaitSum(

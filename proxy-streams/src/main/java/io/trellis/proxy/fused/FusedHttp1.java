@@ -164,6 +164,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     long responseNanos;
     long responseBytes;
     boolean retried;
+    /** When the route timeout answers 504 ({@link System#nanoTime}); 0: no timeout. */
+    long deadlineNanos;
     /** A response to HEAD, or a 204/304: no body whatever its headers say. */
     boolean bodyless;
     /**
@@ -183,6 +185,15 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     private ByteString pendingToClient;
     private boolean closeAfterPending;
     private Runnable deregister = () -> {};
+    /**
+     * Timers are not scheduled per request (each schedule and cancel is work for the scheduler
+     * thread): one route-timeout timer and one idle timer per connection, each re-armed for what
+     * is left when it fires early. When each is due ({@link System#nanoTime}); 0: not armed.
+     */
+    private long timeoutDue;
+    private long idleDue;
+    /** When the connection last went idle (no request in flight). */
+    private long idleSince = System.nanoTime();
     // The last request's instruments: a connection's requests mostly share their target.
     private Endpoint lastEndpoint;
     private ServiceRef lastBackend;
@@ -247,8 +258,24 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     @Override
     public void preStart() {
       deregister = register.apply(createAsyncCallback(this::drain));
-      scheduleOnce(IDLE, path.idleTimeout());
+      armIdle();
       pull(in);
+    }
+
+    /** Arms the idle timer unless it is armed already (it re-arms itself for what is left). */
+    private void armIdle() {
+      if (idleDue == 0) {
+        idleDue = System.nanoTime() + path.idleTimeout().toNanos();
+        scheduleOnce(IDLE, path.idleTimeout());
+      }
+    }
+
+    /** Arms the route timer for {@code deadline} unless it is armed for an earlier time. */
+    private void armTimeout(long deadline) {
+      if (timeoutDue == 0 || deadline < timeoutDue) {
+        timeoutDue = deadline;
+        scheduleOnce(TIMEOUT, java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      }
     }
 
     @Override
@@ -273,9 +300,19 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
 
     @Override
     public void onTimer(Object key) {
+      long now = System.nanoTime();
       if (IDLE.equals(key)) {
+        idleDue = 0;
         if (call == null && pendingToClient == null) {
-          completeStage();
+          long left = idleSince + path.idleTimeout().toNanos() - now;
+          if (left <= 0) {
+            completeStage();
+          } else {
+            idleDue = now + left;
+            scheduleOnce(IDLE, java.time.Duration.ofNanos(left));
+          }
+        } else {
+          armIdle(); // busy: look again later
         }
       } else if (CONNECT.equals(key)
           && call != null
@@ -290,20 +327,28 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
                         c.exchange.endpoint().address(), path.connectTimeout(), null)
                     .getMessage();
         fail(c, 504, message, false);
-      } else if (TIMEOUT.equals(key) && call != null && !call.headSent) {
-        ProfileRoute route = call.route;
-        fail(
-            call,
-            504,
-            ProxyError.routeTimeout(route.dst(), route.name(), route.timeout()).getMessage(),
-            true);
+      } else if (TIMEOUT.equals(key)) {
+        timeoutDue = 0;
+        Call c = call;
+        if (c == null || c.headSent || c.deadlineNanos == 0) {
+          return; // the request it was armed for is over; the next one arms it again
+        }
+        if (now - c.deadlineNanos >= 0) {
+          ProfileRoute route = c.route;
+          fail(
+              c,
+              504,
+              ProxyError.routeTimeout(route.dst(), route.name(), route.timeout()).getMessage(),
+              true);
+        } else {
+          armTimeout(c.deadlineNanos);
+        }
       }
     }
 
     // ---- requests -------------------------------------------------------------------------
 
     private void begin(Http1Part part) {
-      cancelTimer(IDLE);
       if (part instanceof Malformed m) {
         answerAndClose(Http1Relay.answer(m));
         return;
@@ -407,7 +452,11 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               "http",
               System.currentTimeMillis());
       if (c.route != null && c.route.timeout() != null) {
-        scheduleOnce(TIMEOUT, c.route.timeout());
+        c.deadlineNanos = now + c.route.timeout().toNanos();
+        if (c.deadlineNanos == 0) {
+          c.deadlineNanos = 1; // 0 means none
+        }
+        armTimeout(c.deadlineNanos);
       }
       if (handle != null) {
         c.dispatch = handle.dispatch(now);
@@ -691,7 +740,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         c.bodyless =
             c.request.method().equals("HEAD") || head.status() == 204 || head.status() == 304;
         c.responseNanos = System.nanoTime();
-        cancelTimer(TIMEOUT);
         Exchange x = c.exchange;
         if (x != null) {
           long millis = (c.responseNanos - x.startNanos()) / 1_000_000L;
@@ -807,7 +855,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     /** The exchange is over: next request, or close. */
     private void finish() {
       call = null;
-      cancelTimer(TIMEOUT);
       if (!keepAlive || clientDone) {
         if (pendingToClient != null) {
           closeAfterPending = true;
@@ -816,7 +863,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         }
         return;
       }
-      scheduleOnce(IDLE, path.idleTimeout());
+      idleSince = System.nanoTime();
+      armIdle();
       if (!hasBeenPulled(in) && !isClosed(in)) {
         pull(in);
       }
