@@ -102,14 +102,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     this.register = register;
   }
 
-  /**
-   * A peer's reset or a refused connection fails the stage, as it must (the other side learns
-   * why), but is an ordinary event for a proxy: not logged as a stage error.
-   */
+  /** Fails with its connections (a peer's reset): not logged as a stage error. */
   @Override
   public Attributes initialAttributes() {
-    return Attributes.createLogLevels(
-        Attributes.logLevelOff(), Attributes.logLevelOff(), Attributes.logLevelOff());
+    return io.trellis.proxy.transport.ChannelStage.NOT_LOGGED;
   }
 
   @Override

@@ -80,12 +80,16 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
 
   /**
    * A peer's reset or a refused connection fails the stage, as it must (the other side learns
-   * why), but is an ordinary event for a proxy: not logged as a stage error.
+   * why), but is an ordinary event for a proxy: not logged as a stage error. For the stages that
+   * fail with their connections.
    */
+  public static final Attributes NOT_LOGGED =
+      Attributes.createLogLevels(
+          Attributes.logLevelOff(), Attributes.logLevelOff(), Attributes.logLevelOff());
+
   @Override
   public Attributes initialAttributes() {
-    return Attributes.createLogLevels(
-        Attributes.logLevelOff(), Attributes.logLevelOff(), Attributes.logLevelOff());
+    return NOT_LOGGED;
   }
 
   @Override
