@@ -27,7 +27,6 @@ import io.trellis.proxy.profile.ProfileRoute;
 import io.trellis.proxy.split.BackendTable;
 import io.trellis.proxy.tap.TapRecord;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -894,7 +893,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       if (!c.requestEnded) {
         keepAlive = false;
       }
-      toClient(errorAnswer(status, message, keepAlive && !clientDone));
+      toClient(Http1Relay.text(status, message, true, keepAlive && !clientDone));
       if (c.requestEnded) {
         finish();
       } else {
@@ -954,29 +953,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       } else {
         pendingToClient = bytes;
       }
-    }
-
-    private ByteString errorAnswer(int status, String message, boolean keepOpen) {
-      String body = message + "\n";
-      String reason =
-          switch (status) {
-            case 502 -> "Bad Gateway";
-            case 503 -> "Service Unavailable";
-            case 504 -> "Gateway Timeout";
-            default -> "Error";
-          };
-      return ByteString.fromString(
-          "HTTP/1.1 "
-              + status
-              + " "
-              + reason
-              + "\r\nl5d-proxy-error: "
-              + message.replace('\r', ' ').replace('\n', ' ')
-              + "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: "
-              + body.getBytes(StandardCharsets.UTF_8).length
-              + (keepOpen ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
-              + body,
-          StandardCharsets.UTF_8);
     }
   }
 

@@ -66,22 +66,37 @@ public final class Http1Relay {
 
   /** The answer to a malformed request: its status, a one-line text body, Connection: close. */
   public static ByteString answer(Malformed m) {
-    String body = m.reason() + "\n";
+    return text(m.status(), m.reason(), false, false);
+  }
+
+  /**
+   * A response the proxy writes itself: {@code status}, {@code message} as a one-line text body
+   * and, when {@code proxyError}, also in an {@code l5d-proxy-error} header (as Linkerd sends
+   * it); {@code Connection: close} unless {@code keepOpen}.
+   */
+  public static ByteString text(int status, String message, boolean proxyError, boolean keepOpen) {
+    String body = message + "\n";
     String reason =
-        switch (m.status()) {
+        switch (status) {
           case 431 -> "Request Header Fields Too Large";
           case 501 -> "Not Implemented";
+          case 502 -> "Bad Gateway";
+          case 503 -> "Service Unavailable";
+          case 504 -> "Gateway Timeout";
           case 505 -> "HTTP Version Not Supported";
           default -> "Bad Request";
         };
     return ByteString.fromString(
         "HTTP/1.1 "
-            + m.status()
+            + status
             + " "
             + reason
+            + (proxyError
+                ? "\r\nl5d-proxy-error: " + message.replace('\r', ' ').replace('\n', ' ')
+                : "")
             + "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: "
             + body.getBytes(StandardCharsets.UTF_8).length
-            + "\r\nConnection: close\r\n\r\n"
+            + (keepOpen ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
             + body,
         StandardCharsets.UTF_8);
   }
