@@ -5,13 +5,12 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kamon.Kamon;
-import kamon.prometheus.PrometheusReporter;
-import scala.Option;
 
 /**
- * Kamon is one instance per JVM: it is started once, with the Prometheus reporter as a module whose
- * embedded HTTP server is off (the admin listener serves its scrape text instead) and with
- * Linkerd's latency buckets for {@code response_latency_ms}.
+ * Kamon is one instance per JVM: it is started once, with Linkerd's latency buckets for {@code
+ * response_latency_ms} and one metric reporter, {@link ScrapeOnDemand}, whose Prometheus text the
+ * admin listener serves (Kamon's own reporter module, which renders the text on every tick, and
+ * its embedded HTTP server are off).
  *
  * <p>Every series carries the proxy's {@link WorkloadLabels} as Kamon environment tags, whatever
  * instrument records it (HTTP, per-route, TCP).
@@ -23,6 +22,7 @@ public final class KamonSetup {
           + "10000,20000,30000,40000,50000";
 
   private static final AtomicBoolean STARTED = new AtomicBoolean();
+  private static volatile ScrapeOnDemand reporter;
 
   private KamonSetup() {}
 
@@ -65,18 +65,25 @@ public final class KamonSetup {
                 + LATENCY_BUCKETS
                 + "]\n"
                 + "}\n"
-                + "kamon.modules.prometheus-reporter.enabled = yes\n"
+                + "kamon.modules.prometheus-reporter.enabled = no\n"
                 + "kamon.modules.pushgateway-reporter.enabled = no\n");
-    Kamon.initWithoutAttaching(overlay.withFallback(ConfigFactory.load()));
+    Config config = overlay.withFallback(ConfigFactory.load());
+    Kamon.initWithoutAttaching(config);
+    ScrapeOnDemand scrape = new ScrapeOnDemand(config.getConfig("kamon.prometheus"));
+    Kamon.addReporter("trellis-prometheus", scrape);
+    reporter = scrape;
   }
 
   private static String quoted(String value) {
     return com.typesafe.config.ConfigUtil.quoteString(value);
   }
 
-  /** The Prometheus text as of the last tick; empty before the first one. */
+  /**
+   * The Prometheus text as of the last tick (a comment line before the first one), rendered now if
+   * a tick came since the last scrape; empty before Kamon is started.
+   */
   public static String scrapeData() {
-    Option<String> data = PrometheusReporter.latestScrapeData();
-    return data.isDefined() ? data.get() : "";
+    ScrapeOnDemand scrape = reporter;
+    return scrape == null ? "" : scrape.scrapeData();
   }
 }

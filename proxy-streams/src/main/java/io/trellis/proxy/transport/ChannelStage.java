@@ -26,8 +26,13 @@ import org.apache.pekko.util.ByteString;
  * {@link EventLoopExecutorConfigurator}) the loop is found from the current thread and nothing
  * crosses threads.
  *
- * <p>Bounded: one read buffer of {@link Options#readBufferSize()} bytes and at most one element
- * being written. Backpressure: the socket is read only while {@code out} is pulled, and {@code in}
+ * <p>Bounded: reads of at most {@link Options#readBufferSize()} bytes and at most one element
+ * being written. The direct buffer a socket is read into belongs to the thread, not to the
+ * connection: what a read got is copied into the element pushed before anything else runs, so one
+ * buffer per loop thread serves all its connections. (One per connection cost 16 KiB of native
+ * memory each, and a closed connection's buffer, promoted with its long-lived stage, was freed
+ * only by a full collection: a proxy's native memory grew by megabytes with each wave of
+ * connections.) Backpressure: the socket is read only while {@code out} is pulled, and {@code in}
  * is pulled only when the previous element is fully written. Half-close: completion of {@code in}
  * shuts the socket's output once the last element is written; end of stream from the peer
  * completes {@code out}; the channel closes when both directions are done. An I/O error fails the
@@ -59,6 +64,19 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
     public static Options defaults() {
       return new Options(16 * 1024, true, false);
     }
+  }
+
+  /** The read buffer of each thread that reads sockets (the loops), sized for the largest read. */
+  private static final ThreadLocal<ByteBuffer> READ_BUFFERS = new ThreadLocal<>();
+
+  /** This thread's read buffer, cleared, with room for {@code size} bytes and no more. */
+  static ByteBuffer readBuffer(int size) {
+    ByteBuffer buffer = READ_BUFFERS.get();
+    if (buffer == null || buffer.capacity() < size) {
+      buffer = ByteBuffer.allocateDirect(size);
+      READ_BUFFERS.set(buffer);
+    }
+    return buffer.clear().limit(size);
   }
 
   private final Inlet<ByteString> in = Inlet.create("ChannelStage.in");
@@ -103,7 +121,6 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
   }
 
   private final class Logic extends GraphStageLogic {
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(options.readBufferSize());
     private EventLoop loop;
     private SelectionKey key;
     /** Ops to arm once the channel is registered (registration may be on another thread). */
@@ -268,18 +285,25 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
       if (!isAvailable(out)) {
         return; // cancelled or completed meanwhile
       }
-      int n = channel.read(readBuffer);
-      boolean eof = n < 0;
-      if (options.readUntilEmpty()) {
-        while (n > 0 && readBuffer.hasRemaining()) {
-          n = channel.read(readBuffer);
-          eof = n < 0;
+      ByteBuffer readBuffer = readBuffer(options.readBufferSize());
+      int n;
+      try {
+        n = channel.read(readBuffer);
+        if (options.readUntilEmpty()) {
+          while (n > 0 && readBuffer.hasRemaining()) {
+            n = channel.read(readBuffer);
+          }
         }
+      } catch (IOException | RuntimeException e) {
+        readBuffer.clear();
+        throw e;
       }
+      boolean eof = n < 0;
       if (readBuffer.position() > 0) {
         readBuffer.flip();
-        push(out, ByteString.fromByteBuffer(readBuffer));
-        readBuffer.clear();
+        ByteString bytes = ByteString.fromByteBuffer(readBuffer); // a copy
+        readBuffer.clear(); // free for the next read on this thread, whatever push runs
+        push(out, bytes);
       } else if (!eof) {
         readArmed = true; // spurious readiness: wait again
         arm(SelectionKey.OP_READ);

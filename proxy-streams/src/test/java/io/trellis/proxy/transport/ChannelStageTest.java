@@ -129,6 +129,70 @@ class ChannelStageTest {
     }
   }
 
+  /**
+   * Connections read on one thread share its read buffer: eight echo streams at once, each with
+   * its own bytes, must each get back exactly theirs.
+   */
+  @ParameterizedTest(name = "on loop dispatcher: {0}")
+  @ValueSource(booleans = {false, true})
+  void connectionsSharingAThreadsReadBufferEachGetTheirOwnBytes(boolean onLoop) throws Exception {
+    int connections = 8;
+    int size = 256 * 1024;
+    try (ServerSocket server = echoServer(connections)) {
+      List<byte[]> sent = new ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<ByteString>> echoed = new ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        byte[] data = new byte[size];
+        new Random(c).nextBytes(data);
+        sent.add(data);
+        List<ByteString> chunks = new ArrayList<>();
+        for (int i = 0; i < size; i += CHUNK) {
+          chunks.add(ByteString.fromArray(data, i, CHUNK));
+        }
+        echoed.add(
+            Source.from(chunks)
+                .via(
+                    Flow.fromGraph(
+                        new ChannelStage(
+                            connecting(server.getLocalSocketAddress()),
+                            loop,
+                            ChannelStage.Options.defaults())))
+                .toMat(
+                    Sink.<ByteString, ByteString>fold(
+                        ByteString.emptyByteString(), ByteString::concat),
+                    Keep.right())
+                .withAttributes(attributes(onLoop))
+                .run(mat)
+                .toCompletableFuture());
+      }
+      for (int c = 0; c < connections; c++) {
+        assertArrayEquals(
+            sent.get(c),
+            echoed.get(c).get(30, TimeUnit.SECONDS).toArray(),
+            "connection " + c + " got other bytes");
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aThreadKeepsOneReadBufferGrownToTheLargestReadAndHandsItOutEmpty() throws Exception {
+    java.nio.ByteBuffer small = ChannelStage.readBuffer(1024);
+    assertTrue(small.isDirect());
+    org.junit.jupiter.api.Assertions.assertEquals(1024, small.remaining());
+    small.put((byte) 1);
+    java.nio.ByteBuffer large = ChannelStage.readBuffer(64 * 1024);
+    org.junit.jupiter.api.Assertions.assertEquals(64 * 1024, large.remaining());
+    java.nio.ByteBuffer again = ChannelStage.readBuffer(1024);
+    org.junit.jupiter.api.Assertions.assertSame(large, again);
+    org.junit.jupiter.api.Assertions.assertEquals(0, again.position());
+    org.junit.jupiter.api.Assertions.assertEquals(1024, again.limit());
+    java.nio.ByteBuffer[] other = new java.nio.ByteBuffer[1];
+    Thread t = new Thread(() -> other[0] = ChannelStage.readBuffer(1024));
+    t.start();
+    t.join();
+    org.junit.jupiter.api.Assertions.assertNotSame(again, other[0]);
+  }
+
   @ParameterizedTest(name = "on loop dispatcher: {0}")
   @ValueSource(booleans = {false, true})
   void failsTheStreamWhenTheConnectionIsRefused(boolean onLoop) throws Exception {
@@ -169,28 +233,46 @@ class ChannelStageTest {
 
   /** Accepts one connection and echoes it until end of input, then closes it. */
   private static ServerSocket echoServer() throws IOException {
+    return echoServer(1);
+  }
+
+  /** Echoes each of the first {@code connections} connections on a thread of its own. */
+  private static ServerSocket echoServer(int connections) throws IOException {
     ServerSocket server = new ServerSocket();
     server.setReceiveBufferSize(SOCKET_BUFFER);
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-    Thread t =
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), connections);
+    Thread acceptor =
         new Thread(
             () -> {
-              try (Socket s = server.accept()) {
-                s.setSendBufferSize(SOCKET_BUFFER);
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                byte[] buf = new byte[8 * 1024];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                  out.write(buf, 0, n);
+              for (int i = 0; i < connections; i++) {
+                try {
+                  Socket s = server.accept();
+                  Thread t = new Thread(() -> echo(s), "echo-server-" + i);
+                  t.setDaemon(true);
+                  t.start();
+                } catch (IOException e) {
+                  return; // closed: the test is over
                 }
-              } catch (IOException ignored) {
-                // the test's assertions report what went wrong
               }
             },
-            "echo-server");
-    t.setDaemon(true);
-    t.start();
+            "echo-server-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
     return server;
+  }
+
+  private static void echo(Socket socket) {
+    try (Socket s = socket) {
+      s.setSendBufferSize(SOCKET_BUFFER);
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      byte[] buf = new byte[8 * 1024];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        out.write(buf, 0, n);
+      }
+    } catch (IOException ignored) {
+      // the test's assertions report what went wrong
+    }
   }
 }
