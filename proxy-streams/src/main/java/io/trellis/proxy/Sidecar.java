@@ -524,7 +524,8 @@ public final class Sidecar {
                                   direction == Direction.OUTBOUND
                                       ? settings.outbound().connectTimeout()
                                       : settings.inbound().connectTimeout(),
-                                  server.idleTimeout(), 8),
+                                  server.idleTimeout(), 8,
+                                  settings.outbound().failFastTimeout()),
                               delegate,
                               others,
                               detect,
@@ -559,6 +560,14 @@ public final class Sidecar {
    */
   public ProxyIdentity identity() {
     return identity;
+  }
+
+  /**
+   * Endpoint pools the pekko path's HTTP clients opened (both sides): requests the fused path
+   * served itself never open one.
+   */
+  public int pekkoClientPools() {
+    return upstreams.stream().mapToInt(Upstreams::pools).sum();
   }
 
   public InetSocketAddress outboundAddress() {

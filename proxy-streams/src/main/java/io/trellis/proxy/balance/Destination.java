@@ -26,4 +26,10 @@ public interface Destination {
    * the current snapshot is non-empty.
    */
   CompletionStage<EndpointSet> whenNonEmpty(Duration failFast);
+
+  /**
+   * Completes once the service's first snapshot is published, empty or not (at once after that):
+   * a destination created by the request that first names its service has none for a moment.
+   */
+  CompletionStage<Void> whenPublished();
 }

@@ -30,6 +30,7 @@ final class PublishedDestination implements Destination {
   private final AtomicReference<EndpointSet> current = new AtomicReference<>(EndpointSet.EMPTY);
   private final Set<CompletableFuture<EndpointSet>> waiters = ConcurrentHashMap.newKeySet();
   private final AtomicInteger waiting = new AtomicInteger();
+  private final CompletableFuture<Void> published = new CompletableFuture<>();
 
   PublishedDestination(
       ServiceRef service,
@@ -99,6 +100,11 @@ final class PublishedDestination implements Destination {
     return waiter;
   }
 
+  @Override
+  public CompletionStage<Void> whenPublished() {
+    return published;
+  }
+
   /** Number of requests waiting for a first endpoint (for tests and metrics). */
   int waiting() {
     return waiting.get();
@@ -110,6 +116,9 @@ final class PublishedDestination implements Destination {
    */
   void publish(EndpointSet set) {
     current.set(set);
+    if (!published.isDone()) {
+      executor.execute(() -> published.complete(null));
+    }
     if (!set.isEmpty() && !waiters.isEmpty()) {
       for (CompletableFuture<EndpointSet> waiter : waiters) {
         executor.execute(() -> waiter.complete(set));

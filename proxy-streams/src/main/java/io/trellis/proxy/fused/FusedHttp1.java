@@ -2,6 +2,7 @@ package io.trellis.proxy.fused;
 
 import io.trellis.config.Endpoint;
 import io.trellis.config.ServiceRef;
+import io.trellis.proxy.balance.Destination;
 import io.trellis.proxy.balance.EndpointHandle;
 import io.trellis.proxy.errors.ProxyError;
 import io.trellis.proxy.http.Direction;
@@ -73,6 +74,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
   private static final String TIMEOUT = "route-timeout";
   private static final String IDLE = "idle";
   private static final String CONNECT = "connect";
+  private static final String PUBLICATION = "first-publication";
 
   private final Inlet<Http1Part> in = Inlet.create("FusedHttp1.requests");
   private final Outlet<ByteString> out = Outlet.create("FusedHttp1.responses");
@@ -164,6 +166,12 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     /** A response to HEAD, or a 204/304: no body whatever its headers say. */
     boolean bodyless;
     /**
+     * Set while the request waits for its service's first snapshot (a destination its own
+     * lookup created); {@code awaited} once it did, so that it waits once at most.
+     */
+    Destination awaiting;
+    boolean awaited;
+    /**
      * A Content-Length response's encoded head, held until its first body bytes so that both go
      * out in one write (the server wrote them together; they are decoded from the same read).
      */
@@ -180,6 +188,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     private ByteString pendingToClient;
     private boolean closeAfterPending;
     private Runnable deregister = () -> {};
+    private AsyncCallback<Call> published;
     /**
      * Timers are not scheduled per request (each schedule and cancel is work for the scheduler
      * thread): one route-timeout timer and one idle timer per connection, each re-armed for what
@@ -253,6 +262,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     @Override
     public void preStart() {
       deregister = register.apply(createAsyncCallback(this::drain));
+      published = createAsyncCallback(this::resume);
       armIdle();
       pull(in);
     }
@@ -322,6 +332,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
                         c.exchange.endpoint().address(), path.connectTimeout(), null)
                     .getMessage();
         fail(c, 504, message, false);
+      } else if (PUBLICATION.equals(key)) {
+        if (call != null && call.target == null) {
+          resume(call);
+        }
       } else if (TIMEOUT.equals(key)) {
         timeoutDue = 0;
         Call c = call;
@@ -358,6 +372,40 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         keepAlive = false;
       }
       c.target = route(c);
+      if (c.target == null) {
+        awaitPublication(c);
+        return;
+      }
+      send(c);
+    }
+
+    /**
+     * The first request for a service creates its destination, which is empty until the service's
+     * actor publishes (within a millisecond here; a round trip to the control plane with the
+     * destination API). Delegating that request would start the pekko listener's HTTP client in
+     * every proxy for one request (~750 classes, 4 MB of the proxy's peak RSS, bench/RESULTS.md
+     * session 4). The request waits here instead, with the client's bytes held back, for the
+     * first snapshot or for the fail-fast timeout, then is routed again; with no endpoint even
+     * then it is delegated, whose pekko path waits for one up to the fail-fast timeout and answers
+     * 503 as before.
+     */
+    private void awaitPublication(Call c) {
+      Destination destination = c.awaiting;
+      c.awaiting = null;
+      c.awaited = true;
+      scheduleOnce(PUBLICATION, path.failFast());
+      destination.whenPublished().thenRun(() -> published.invoke(c));
+    }
+
+    private void resume(Call c) {
+      if (call != c || c.target != null) {
+        return; // the client went away meanwhile, or the timer resumed it first
+      }
+      cancelTimer(PUBLICATION);
+      c.target = route(c);
+      if (c.target == null) {
+        c.target = path.delegate(); // cannot happen: a call waits once
+      }
       send(c);
     }
 
@@ -404,8 +452,13 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       BackendTable table = path.backends().table(service);
       ServiceRef backend =
           table == null ? service : table.pick(head::header, ThreadLocalRandom.current());
-      EndpointHandle handle = path.destinations().destination(backend).pick();
+      Destination destination = path.destinations().destination(backend);
+      EndpointHandle handle = destination.pick();
       if (handle == null) {
+        if (!c.awaited && !destination.whenPublished().toCompletableFuture().isDone()) {
+          c.awaiting = destination;
+          return null; // waits for the first snapshot (awaitPublication), then routed again
+        }
         return path.delegate(); // waits for endpoints up to the fail-fast timeout, then 503
       }
       Endpoint endpoint = handle.endpoint();

@@ -40,6 +40,8 @@ import java.util.function.Supplier;
  * @param idleTimeout a client connection with no request in flight for this long is closed
  * @param maxUpstreams upstream connections one client connection keeps open at most (one per
  *     endpoint it used, least recently used closed first)
+ * @param failFast outbound: how long a request waits for its service's first snapshot at most
+ *     (then it is delegated, and waits for an endpoint that long again)
  */
 public record FusedPath(
     Direction direction,
@@ -60,7 +62,8 @@ public record FusedPath(
     HeadParser.Limits limits,
     Duration connectTimeout,
     Duration idleTimeout,
-    int maxUpstreams) {
+    int maxUpstreams,
+    Duration failFast) {
 
   public FusedPath {
     if (maxUpstreams < 1) {

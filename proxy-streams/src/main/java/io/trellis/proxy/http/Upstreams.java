@@ -151,6 +151,11 @@ public final class Upstreams implements AutoCloseable {
     return new Http2Upstream(address, builder, connectTimeout, queueSize, materializer, https != null);
   }
 
+  /** Endpoints (per protocol and identity) this client has opened a pool to. */
+  public int pools() {
+    return h1.size() + h2.size() + tlsH1.size() + tlsH2.size();
+  }
+
   @Override
   public void close() {
     h1.values().forEach(Upstream::close);
