@@ -387,7 +387,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
      * session 4). The request waits here instead, with the client's bytes held back, for the
      * first snapshot or for the fail-fast timeout, then is routed again; with no endpoint even
      * then it is delegated, whose pekko path waits for one up to the fail-fast timeout and answers
-     * 503 as before.
+     * 504 as before.
      */
     private void awaitPublication(Call c) {
       Destination destination = c.awaiting;
@@ -459,7 +459,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
           c.awaiting = destination;
           return null; // waits for the first snapshot (awaitPublication), then routed again
         }
-        return path.delegate(); // waits for endpoints up to the fail-fast timeout, then 503
+        return path.delegate(); // waits for endpoints up to the fail-fast timeout, then 504
       }
       Endpoint endpoint = handle.endpoint();
       InetSocketAddress address = path.addressOf(endpoint.address());
