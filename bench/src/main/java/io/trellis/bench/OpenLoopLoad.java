@@ -47,6 +47,8 @@ public final class OpenLoopLoad {
   private int prime = 20000;
   private long spinUs = 0;
   private double primeMaxS = 10;
+  private Path slowOut;
+  private long slowUs = 1000;
 
   // ---- state, owned by the I/O thread unless noted ----
   private final ConcurrentLinkedQueue<Long> released = new ConcurrentLinkedQueue<>(); // timer -> io
@@ -97,10 +99,13 @@ public final class OpenLoopLoad {
         case "--prime" -> { prime = Integer.parseInt(v); i++; }
         case "--spin-us" -> { spinUs = Long.parseLong(v); i++; }
         case "--prime-max-s" -> { primeMaxS = Double.parseDouble(v); i++; }
+        case "--slow-out" -> { slowOut = Path.of(v); i++; }
+        case "--slow-us" -> { slowUs = Long.parseLong(v); i++; }
         default -> {
           System.err.println("usage: OpenLoopLoad --target HOST:PORT [--host-header H] [--path P]"
               + " --rate RPS --duration S [--warmup S] [--connections N] [--drain S]"
-              + " [--hist-out FILE] [--prime N] [--prime-max-s S] [--spin-us N]");
+              + " [--hist-out FILE] [--prime N] [--prime-max-s S] [--spin-us N]"
+              + " [--slow-out FILE [--slow-us N]]");
           System.exit(2);
         }
       }
@@ -137,15 +142,7 @@ public final class OpenLoopLoad {
     timer.start();
 
     long drainDeadline = measureToNs + (long) (drainS * 1e9);
-    while (true) {
-      selector.select(10);
-      handleKeys();
-      Long t;
-      while ((t = released.poll()) != null) {
-        if (t >= measureFromNs && t < measureToNs) scheduledInWindow++;
-        pending.addLast(t);
-      }
-      dispatch();
+    while (turn()) {
       boolean allSent = timerDone && released.isEmpty() && pending.isEmpty();
       if (allSent && idle.size() == connectionsOpen()) break;
       if (System.nanoTime() > drainDeadline) break;
@@ -163,6 +160,26 @@ public final class OpenLoopLoad {
   }
 
   /**
+   * One turn of the I/O thread: responses read, released tickets queued, requests sent. A method
+   * of its own, called by the priming burst as by the measured run, so the JIT compiles it (and
+   * what it inlines) while priming. When the loop's body was inline in {@link #run}, the JIT
+   * compiled it only by on-stack replacement of the whole long-running loop, 10-20 s into a run:
+   * a C2 compile on the load core in the middle of the measured window, charged to the path under
+   * test (bench/RESULTS.md, session 5).
+   */
+  private boolean turn() throws IOException {
+    selector.select(10);
+    handleKeys();
+    Long t;
+    while ((t = released.poll()) != null) {
+      if (t >= measureFromNs && t < measureToNs) scheduledInWindow++;
+      pending.addLast(t);
+    }
+    dispatch();
+    return true;
+  }
+
+  /**
    * Sends {@code prime} requests back to back before the clock starts, none recorded. Why: until
    * the JIT has compiled the send/parse path, this generator itself adds milliseconds, and the
    * compiler threads compete for the load core during the first seconds of a run.
@@ -176,8 +193,7 @@ public final class OpenLoopLoad {
     long deadline = now + (long) (primeMaxS * 1e9);
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
       dispatch();
-      selector.select(10);
-      handleKeys();
+      turn();
     }
     pending.clear();
     // Let the requests still in flight finish, so the measured run starts with idle connections.
@@ -198,14 +214,18 @@ public final class OpenLoopLoad {
     // so it is off by default.
     final long spinNs = spinUs * 1000L;
     for (long k = 0; k < total; k++) {
-      long due = start + (long) (k * periodNs);
-      long wait;
-      while ((wait = due - System.nanoTime()) > spinNs) LockSupport.parkNanos(wait - spinNs);
-      while (System.nanoTime() < due) Thread.onSpinWait();
-      released.add(due);
-      selector.wakeup();
+      releaseAt(start + (long) (k * periodNs), spinNs);
     }
     timerDone = true;
+    selector.wakeup();
+  }
+
+  /** Waits until {@code due} and releases its ticket (a method of its own: see {@link #turn}). */
+  private void releaseAt(long due, long spinNs) {
+    long wait;
+    while ((wait = due - System.nanoTime()) > spinNs) LockSupport.parkNanos(wait - spinNs);
+    while (System.nanoTime() < due) Thread.onSpinWait();
+    released.add(due);
     selector.wakeup();
   }
 
@@ -333,6 +353,31 @@ public final class OpenLoopLoad {
     if (status < 200 || status > 299) non2xx++;
     corrected.recordValue(Math.max(1, (now - intended) / 1000));
     service.recordValue(Math.max(1, (now - sent) / 1000));
+    noteSlow(intended, sent, now);
+  }
+
+  // Requests slower than --slow-us, for finding what delayed them (GC logs, perf sched with
+  // -k CLOCK_MONOTONIC: System.nanoTime() is that clock on Linux). Bounded: the first 200,000.
+  private long[] slow = new long[0];
+  private int slowCount;
+
+  private void noteSlow(long intended, long sent, long now) {
+    if (slowOut == null || (now - intended) / 1000 < slowUs || slowCount >= 200_000 * 3) return;
+    if (slowCount == slow.length) slow = java.util.Arrays.copyOf(slow, Math.max(3072, slow.length * 2));
+    slow[slowCount++] = intended;
+    slow[slowCount++] = sent;
+    slow[slowCount++] = now;
+  }
+
+  private void writeSlow() throws IOException {
+    if (slowOut == null) return;
+    StringBuilder b = new StringBuilder("# intended_ns sent_ns done_ns (System.nanoTime, CLOCK_MONOTONIC)\n");
+    long wall = System.currentTimeMillis();
+    b.append("# epoch_ms ").append(wall).append(" nano ").append(System.nanoTime()).append('\n');
+    for (int i = 0; i < slowCount; i += 3) {
+      b.append(slow[i]).append(' ').append(slow[i + 1]).append(' ').append(slow[i + 2]).append('\n');
+    }
+    Files.writeString(slowOut, b.toString());
   }
 
   private void recordFailed(long intended, long now) {
@@ -370,6 +415,7 @@ public final class OpenLoopLoad {
         corrected.outputPercentileDistribution(p, 1000.0);
       }
     }
+    writeSlow();
   }
 
   private static void fail(String why) {

@@ -80,10 +80,16 @@ final class PublishedDestination implements Destination {
     Cancellable timer =
         scheduler.scheduleOnce(
             failFast,
-            () ->
-                waiter.completeExceptionally(
-                    new TimeoutException(
-                        "no endpoints for " + service.authority() + " within " + failFast)),
+            () -> {
+              // Counted out before the caller hears of it (a dependent such as a blocked get()
+              // can run before the whenComplete below)
+              if (waiters.remove(waiter)) {
+                waiting.decrementAndGet();
+              }
+              waiter.completeExceptionally(
+                  new TimeoutException(
+                      "no endpoints for " + service.authority() + " within " + failFast));
+            },
             executor);
     waiter.whenComplete(
         (set, error) -> {

@@ -114,7 +114,8 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     } else {
       size = HTTP11_SP.length() + status.length() + 1 + head.reason().length() + 2;
     }
-    for (Header h : headers) {
+    for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
+      Header h = headers.get(i);
       if (isEndToEnd(h, connection)) {
         size += h.name().length() + 2 + h.value().length() + 2;
       }
@@ -140,7 +141,8 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
       p = put(head.reason(), a, p);
       p = crlf(a, p);
     }
-    for (Header h : headers) {
+    for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
+      Header h = headers.get(i);
       if (isEndToEnd(h, connection)) {
         p = put(h.name(), a, p);
         a[p++] = ':';
@@ -181,14 +183,16 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
       return LAST_CHUNK;
     }
     int size = 3 + 2;
-    for (Header h : trailers) {
+    for (int i = 0, n = trailers.size(); i < n; i++) { // indexed: no Iterator per head
+      Header h = trailers.get(i);
       if (!isHopByHop(h) && !isFraming(h)) {
         size += h.name().length() + 2 + h.value().length() + 2;
       }
     }
     byte[] a = new byte[size];
     int p = put("0\r\n", a, 0);
-    for (Header h : trailers) {
+    for (int i = 0, n = trailers.size(); i < n; i++) { // indexed: no Iterator per head
+      Header h = trailers.get(i);
       if (!isHopByHop(h) && !isFraming(h)) {
         p = put(h.name(), a, p);
         a[p++] = ':';
@@ -227,7 +231,8 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
   /** The values of the Connection headers (usually none or one), or null when there is none. */
   private static String[] connectionValues(List<Header> headers) {
     String[] values = null;
-    for (Header h : headers) {
+    for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
+      Header h = headers.get(i);
       if (h.name().length() == 10 && h.is("connection")) {
         values = values == null ? new String[1] : Arrays.copyOf(values, values.length + 1);
         values[values.length - 1] = h.value();

@@ -57,7 +57,8 @@ public sealed interface Http1Part {
 
     /** The first value of a header, or null. */
     public String header(String lowercaseName) {
-      for (Header h : headers) {
+      for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
+        Header h = headers.get(i);
         if (h.is(lowercaseName)) {
           return h.value();
         }

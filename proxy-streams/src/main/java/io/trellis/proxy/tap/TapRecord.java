@@ -4,12 +4,23 @@ import io.trellis.proxy.http.Direction;
 import io.trellis.proxy.metrics.TlsLabels;
 
 /**
- * One request event as the request path records it: the only allocation tap makes per event. It
- * holds references to values the path already has (addresses, method, authority) and is formatted
- * only when someone reads it. A {@code rsp} or {@code end} points at its {@code req}, which carries
- * the request's fields. Never a body.
+ * One request event as the request path records it: the only allocation tap makes per event, and
+ * a short-lived one ({@link EventRing#append} copies its fields into a slot the ring allocated at
+ * start). It holds references to values the path already has (addresses, method, authority) and is
+ * formatted only when someone reads it. A {@code rsp} or {@code end} points at its {@code req},
+ * which carries the request's fields; a record read out of the ring carries them itself. Never a
+ * body.
  */
 public final class TapRecord {
+  /** A copy read out of the ring: the request's fields are carried by the event itself. */
+  static TapRecord copy(
+      Kind kind, long id, Direction direction, Object src, Object dst, TlsLabels tls,
+      String method, String authority, String path, String scheme, long wallMillis, int status,
+      long nanos, String grpcStatus, long responseBytes, String error) {
+    return new TapRecord(kind, null, id, direction, src, dst, tls, method, authority, path, scheme,
+        wallMillis, status, nanos, grpcStatus, responseBytes, error);
+  }
+
   /** The three events of a request. */
   public enum Kind {
     REQ,
@@ -34,9 +45,6 @@ public final class TapRecord {
   private final String grpcStatus;
   private final long responseBytes;
   private final String error;
-  /** Position in the ring, set by {@link EventRing#append} before the record is published. */
-  long seq = -1;
-
   private TapRecord(
       Kind kind, TapRecord req, long id, Direction direction, Object src, Object dst, TlsLabels tls,
       String method, String authority, String path, String scheme, long wallMillis, int status,

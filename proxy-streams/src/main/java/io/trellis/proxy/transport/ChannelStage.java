@@ -126,7 +126,18 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
     /** Ops to arm once the channel is registered (registration may be on another thread). */
     private int armBeforeRegistered;
     private boolean connected;
+    /**
+     * {@code OP_READ} is in the key's interest set. On its loop's thread the stage keeps it there
+     * while it reads ({@link EventLoop.ReadKeepingHandler}: no interest change, so no epoll_ctl,
+     * per read); a readiness that finds {@code out} not pulled takes it out, and the next pull
+     * puts it back. That needs the readiness handled in the loop's turn that saw it, before the
+     * next select: off the loop (the fallback loop, readiness crossing threads) the loop would
+     * see the socket readable again and again until the stage's thread read it, so there reads
+     * are one-shot, armed again by each pull.
+     */
     private boolean readArmed;
+    /** Reads stay armed between readinesses: the stage runs on its loop's thread. */
+    private boolean keepRead;
     /** The element being written, null when none. */
     private ByteBuffer pendingWrite;
     private boolean inputDone;
@@ -208,7 +219,11 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
         return;
       }
       int initial = connected ? 0 : SelectionKey.OP_CONNECT;
-      EventLoop.Handler handler = (k, ready) -> readiness.invoke(ready);
+      keepRead = current != null;
+      EventLoop.Handler handler =
+          keepRead
+              ? (EventLoop.ReadKeepingHandler) (k, ready) -> readiness.invoke(ready)
+              : (k, ready) -> readiness.invoke(ready);
       if (loop.inLoop()) {
         try {
           onRegistered(loop.register(channel, initial, handler));
@@ -252,8 +267,10 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
         if ((ready & SelectionKey.OP_WRITE) != 0 && pendingWrite != null) {
           flush();
         }
-        if ((ready & SelectionKey.OP_READ) != 0) {
-          readArmed = false;
+        if ((ready & SelectionKey.OP_READ) != 0 && readArmed) {
+          if (!keepRead) {
+            readArmed = false; // one-shot: the loop took OP_READ out
+          }
           read();
         }
       } catch (IOException e) {
@@ -281,9 +298,20 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
       }
     }
 
+    private void disarmRead() {
+      if (!keepRead) {
+        return; // one-shot: out of the interest set already
+      }
+      readArmed = false;
+      if (key != null) {
+        loop.disarm(key, SelectionKey.OP_READ);
+      }
+    }
+
     private void read() throws IOException {
       if (!isAvailable(out)) {
-        return; // cancelled or completed meanwhile
+        disarmRead(); // not pulled (or cancelled, completed) meanwhile: armed again by onPull
+        return;
       }
       ByteBuffer readBuffer = readBuffer(options.readBufferSize());
       int n;
@@ -304,11 +332,12 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
         ByteString bytes = ByteString.fromByteBuffer(readBuffer); // a copy
         readBuffer.clear(); // free for the next read on this thread, whatever push runs
         push(out, bytes);
-      } else if (!eof) {
+      } else if (!eof && !keepRead) {
         readArmed = true; // spurious readiness: wait again
         arm(SelectionKey.OP_READ);
-      }
+      } // else (spurious, reads kept armed): still armed
       if (eof) {
+        disarmRead(); // end of stream stays readable: it must not wake the loop again
         inputDone = true;
         complete(out);
         if (outputShut) {

@@ -34,6 +34,16 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     void ready(SelectionKey key, int readyOps);
   }
 
+  /**
+   * A handler whose {@code OP_READ} interest stays set when it fires (level-triggered), where
+   * every other readiness is one-shot. The handler takes {@code OP_READ} out of the interest set
+   * itself ({@link #disarm}) when it cannot read, and must when the socket reached end of stream.
+   * A connection read after every readiness then never changes its interest set, and the selector
+   * makes no {@code epoll_ctl} call per read: with one-shot reads the proxy made one for every
+   * read and write it did (bench/RESULTS.md, session 5).
+   */
+  public interface ReadKeepingHandler extends Handler {}
+
   /** The loop thread's type, so that code running on it can find its loop. */
   private static final class LoopThread extends Thread {
     final EventLoop loop;
@@ -58,6 +68,10 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private volatile boolean closing;
+  /** Readiness events delivered to handlers (written by the loop thread only). */
+  private volatile long dispatched;
+  /** Selects done (written by the loop thread only). */
+  private volatile long turns;
 
   public EventLoop(String name) {
     try {
@@ -78,6 +92,16 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     return Thread.currentThread() == thread;
   }
 
+  /** Readiness events delivered to handlers so far (for tests and diagnostics). */
+  long dispatched() {
+    return dispatched;
+  }
+
+  /** Selects done so far (for tests and diagnostics). */
+  long turns() {
+    return turns;
+  }
+
   /** Registers {@code channel} (non-blocking) for {@code ops}; call on the loop thread only. */
   public SelectionKey register(SelectableChannel channel, int ops, Handler handler)
       throws ClosedChannelException {
@@ -86,8 +110,9 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   }
 
   /**
-   * Adds {@code ops} to a key's interest set. Readiness is one-shot: the loop removes the ops that
-   * fired before calling the handler, so a handler arms again when it wants more. From another
+   * Adds {@code ops} to a key's interest set. Readiness is one-shot (but {@code OP_READ} for a
+   * {@link ReadKeepingHandler}): the loop removes the ops that fired before calling the handler,
+   * so a handler arms again when it wants more. From another
    * thread the change is handed to the loop (the JDK's selector applies an interest change only at
    * its next select, so the loop must be woken).
    */
@@ -98,6 +123,20 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
       }
     } else {
       execute(() -> arm(key, ops));
+    }
+  }
+
+  /**
+   * Takes {@code ops} out of a key's interest set; from another thread the change is handed to the
+   * loop.
+   */
+  public void disarm(SelectionKey key, int ops) {
+    if (inLoop()) {
+      if (key.isValid()) {
+        key.interestOpsAnd(~ops);
+      }
+    } else {
+      execute(() -> disarm(key, ops));
     }
   }
 
@@ -126,10 +165,12 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
         } else {
           selector.selectNow();
         }
+        turns++; // one writer: the loop thread
         // Tasks added after this point wake the next select; tasks added before it run below.
         wakeupPending.set(false);
         for (SelectionKey key : selector.selectedKeys()) {
           dispatch(key);
+          dispatched++; // one writer: the loop thread
         }
         selector.selectedKeys().clear();
         runTasks();
@@ -145,8 +186,12 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   private static void dispatch(SelectionKey key) {
     try {
       int ready = key.readyOps();
-      key.interestOpsAnd(~ready);
-      ((Handler) key.attachment()).ready(key, ready);
+      Handler handler = (Handler) key.attachment();
+      int oneShot = handler instanceof ReadKeepingHandler ? ready & ~SelectionKey.OP_READ : ready;
+      if (oneShot != 0) {
+        key.interestOpsAnd(~oneShot);
+      }
+      handler.ready(key, ready);
     } catch (CancelledKeyException e) {
       // closed by its owner (possibly from another thread) since the select: nothing to deliver
     } catch (RuntimeException e) {

@@ -51,7 +51,83 @@ class EventLogTest {
     List<TapRecord> read = new ArrayList<>();
     long next = ring.read(0, read::add);
     assertEquals(10, next);
-    assertEquals(appended.subList(6, 10), read);
+    assertEquals(
+        appended.subList(6, 10).stream().map(EventLogTest::describe).toList(),
+        read.stream().map(EventLogTest::describe).toList());
+  }
+
+  @Test
+  void responseEventsReadOutOfTheRingCarryTheirRequestsFields() {
+    EventRing ring = new EventRing(8);
+    TapRecord req = req(ring, "/a", "POST", 1000);
+    ring.append(req);
+    ring.append(TapRecord.rsp(req, 503, 2_000_000, "14", 1001));
+    ring.append(TapRecord.end(req, 503, 30_000, "14", 77, "reset", 1002));
+    List<TapRecord> read = new ArrayList<>();
+    ring.read(0, read::add);
+    assertEquals(
+        List.of(
+            "REQ 1 OUTBOUND 127.0.0.1:40000 127.0.0.2:4143 POST web-svc:80 /a http 1000 0 0 null 0 null",
+            "RSP 1 OUTBOUND 127.0.0.1:40000 127.0.0.2:4143 POST web-svc:80 /a http 1001 503 2000000 14 0 null",
+            "END 1 OUTBOUND 127.0.0.1:40000 127.0.0.2:4143 POST web-svc:80 /a http 1002 503 30000 14 77 reset"),
+        read.stream().map(EventLogTest::describe).toList());
+  }
+
+  /**
+   * Writers on several threads lapping a small ring while it is read: every event read is one
+   * event as written (its fields all from the same append), never a mix of two, and in order.
+   */
+  @Test
+  void concurrentWritersNeverProduceAMixedEvent() throws Exception {
+    EventRing ring = new EventRing(16);
+    int writers = 3;
+    int perWriter = 200_000;
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      Thread t = new Thread(() -> {
+        for (int i = 0; i < perWriter; i++) {
+          // status, method and path all encode (writer, i): a mixed event cannot agree with itself
+          TapRecord r = TapRecord.req(i, Direction.OUTBOUND, "w" + writer, "d", TlsLabels.DISABLED,
+              "M" + writer, "web-svc:80", "/" + writer + "/" + i, "http", i);
+          ring.append(r);
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    long from = 0;
+    long seen = 0;
+    long[] lastPerWriter = new long[writers];
+    java.util.Arrays.fill(lastPerWriter, -1);
+    List<String> bad = new ArrayList<>();
+    while (threads.stream().anyMatch(Thread::isAlive) || from < ring.head()) {
+      from = ring.read(from, r -> {
+        int writer = Integer.parseInt(r.method().substring(1));
+        String expectedPath = "/" + writer + "/" + r.id();
+        if (!r.path().equals(expectedPath) || !r.src().equals("w" + writer)
+            || r.wallMillis() != r.id()) {
+          bad.add(describe(r));
+        }
+        if (r.id() <= lastPerWriter[writer]) {
+          bad.add("out of order: " + describe(r));
+        }
+        lastPerWriter[writer] = r.id();
+      });
+      seen++;
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertTrue(bad.isEmpty(), () -> bad.size() + " bad events, e.g. " + bad.get(0));
+    assertTrue(seen > 0);
+  }
+
+  private static String describe(TapRecord r) {
+    return r.kind() + " " + r.id() + " " + r.direction() + " " + r.src() + " " + r.dst() + " "
+        + r.method() + " " + r.authority() + " " + r.path() + " " + r.scheme() + " "
+        + r.wallMillis() + " " + r.status() + " " + r.nanos() + " " + r.grpcStatus() + " "
+        + r.responseBytes() + " " + r.error();
   }
 
   @Test

@@ -214,6 +214,103 @@ class ChannelStageTest {
     assertTrue(isClosedEventually(channel), "channel left open after the failure");
   }
 
+  /**
+   * Reads stay armed while the stage reads ({@code OP_READ} is level-triggered for it, so the
+   * selector changes nothing per read), and a readiness the stage cannot take (its output not
+   * pulled: here bytes and end of stream arrive while the consumer holds one element) takes
+   * {@code OP_READ} out: the loop's later turns do not deliver it again and again. Then pulling
+   * reads the rest, end of stream included.
+   */
+  @org.junit.jupiter.api.Test
+  void readinessTheStageCannotTakeIsDeliveredOnceNotOnEveryTurn() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      SocketChannel channel = connecting(server.getLocalSocketAddress());
+      SinkQueueWithCancel<ByteString> queue =
+          Source.<ByteString>maybe()
+              .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+              .toMat(Sink.queue(), Keep.right())
+              // on the loop's dispatcher, as the proxy runs it; the consumer holds one element
+              .withAttributes(attributes(true).and(Attributes.inputBuffer(1, 1)))
+              .run(mat);
+      stageLoop =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+                  EventLoop::current, system.dispatchers().lookup(LOOP_DISPATCHER))
+              .get(30, TimeUnit.SECONDS);
+      try (Socket peer = server.accept()) {
+        OutputStream o = peer.getOutputStream();
+        o.write('a');
+        o.flush();
+        Optional<ByteString> first = queue.pull().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertArrayEquals("a".getBytes(), first.orElseThrow().toArray());
+        // The consumer took "a" and pulls again: "b" is read and held by it (its buffer is one
+        // element), and nothing pulls the stage's output after that.
+        long afterA = awaitDispatchesSettled();
+        o.write('b');
+        o.flush();
+        long afterB = awaitDispatchesSettled();
+        assertTrue(afterB > afterA, "no readiness delivered for b");
+        peer.shutdownOutput(); // end of stream: readable, and not read while not pulled
+        long before = awaitDispatchesSettled();
+        for (int i = 0; i < 50; i++) {
+          loopTurn(); // each wakes the selector: a readable key still armed would fire each time
+        }
+        long after = stageLoop.dispatched();
+        assertTrue(after - before <= 1,
+            "readiness delivered " + (after - before) + " times in 50 selects while not pulled");
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (true) {
+          Optional<ByteString> next = queue.pull().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          if (next.isEmpty()) {
+            break; // end of stream reached the consumer
+          }
+          got.write(next.get().toArray());
+        }
+        assertArrayEquals("b".getBytes(), got.toByteArray());
+      }
+    }
+  }
+
+  /** The loop of the loop dispatcher (the stage's in the test above). */
+  private static EventLoop stageLoop;
+
+  /**
+   * At least one more select of the stage's loop, waited for (tasks submitted while the loop runs
+   * its tasks may run in the same turn: each is submitted again until a select happened).
+   */
+  private static void loopTurn() throws Exception {
+    long from = stageLoop.turns();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (stageLoop.turns() < from + 2) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the stage's loop did not turn");
+      }
+      java.util.concurrent.CompletableFuture<Void> turned =
+          new java.util.concurrent.CompletableFuture<>();
+      stageLoop.execute(() -> turned.complete(null));
+      turned.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Turns the loop until a few turns in a row deliver no readiness (the stage's answers to what
+   * it got, which run on another thread here, included); returns the count then.
+   */
+  private static long awaitDispatchesSettled() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long last = -1;
+    int quiet = 0;
+    while (quiet < 20) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("readiness kept being delivered for 30 s: " + last);
+      }
+      loopTurn();
+      long now = stageLoop.dispatched();
+      quiet = now == last ? quiet + 1 : 0;
+      last = now;
+    }
+    return last;
+  }
+
   private static boolean isClosedEventually(SocketChannel channel) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (channel.isOpen() && System.nanoTime() < deadline) {
