@@ -116,7 +116,7 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     }
     for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
       Header h = headers.get(i);
-      if (isEndToEnd(h, connection)) {
+      if (isEndToEnd(h, connection, head.isRequest())) {
         size += h.name().length() + 2 + h.value().length() + 2;
       }
     }
@@ -143,7 +143,7 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     }
     for (int i = 0, n = headers.size(); i < n; i++) { // indexed: no Iterator per head
       Header h = headers.get(i);
-      if (isEndToEnd(h, connection)) {
+      if (isEndToEnd(h, connection, head.isRequest())) {
         p = put(h.name(), a, p);
         a[p++] = ':';
         a[p++] = ' ';
@@ -185,7 +185,7 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     int size = 3 + 2;
     for (int i = 0, n = trailers.size(); i < n; i++) { // indexed: no Iterator per head
       Header h = trailers.get(i);
-      if (!isHopByHop(h) && !isFraming(h)) {
+      if (!isHopByHop(h, true) && !isFraming(h)) { // as the reference codec: TE: trailers kept
         size += h.name().length() + 2 + h.value().length() + 2;
       }
     }
@@ -193,7 +193,7 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     int p = put("0\r\n", a, 0);
     for (int i = 0, n = trailers.size(); i < n; i++) { // indexed: no Iterator per head
       Header h = trailers.get(i);
-      if (!isHopByHop(h) && !isFraming(h)) {
+      if (!isHopByHop(h, true) && !isFraming(h)) { // as the reference codec: TE: trailers kept
         p = put(h.name(), a, p);
         a[p++] = ':';
         a[p++] = ' ';
@@ -241,8 +241,8 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     return values;
   }
 
-  private static boolean isEndToEnd(Header h, String[] connection) {
-    return !isHopByHop(h) && !isFraming(h) && !named(h.name(), connection);
+  private static boolean isEndToEnd(Header h, String[] connection, boolean request) {
+    return !isHopByHop(h, request) && !isFraming(h) && !named(h.name(), connection);
   }
 
   /** Whether a Connection header's comma-separated tokens name {@code name} (any case). */
@@ -280,10 +280,13 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     return n == 14 && h.is("content-length") || n == 17 && h.is("transfer-encoding");
   }
 
-  /** As {@code io.trellis.proxy.http.HopByHop} (RFC 9110 section 7.6.1). */
-  private static boolean isHopByHop(Header h) {
+  /**
+   * As {@code io.trellis.proxy.http.HopByHop} (RFC 9110 section 7.6.1). TE is a request header:
+   * {@code TE: trailers} goes on in a request (gRPC needs it), a response's TE never does.
+   */
+  private static boolean isHopByHop(Header h, boolean request) {
     return switch (h.name().length()) {
-      case 2 -> h.is("te") && !h.value().trim().equalsIgnoreCase("trailers");
+      case 2 -> h.is("te") && !(request && h.value().trim().equalsIgnoreCase("trailers"));
       case 7 -> h.is("upgrade");
       case 10 -> h.is("connection") || h.is("keep-alive");
       case 16 -> h.is("proxy-connection");
