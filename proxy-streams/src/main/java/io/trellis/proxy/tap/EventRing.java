@@ -69,7 +69,6 @@ public final class EventRing {
   private final int capacity;
   private final AtomicLong next = new AtomicLong();
   private final AtomicLong requestIds = new AtomicLong();
-  private final AtomicLong lost = new AtomicLong();
 
   public EventRing(int capacity) {
     if (capacity < 1) {
@@ -91,18 +90,12 @@ public final class EventRing {
     return requestIds.incrementAndGet();
   }
 
-  /** Events given up because their slot was still being written a lap earlier (never, in practice). */
-  public long lostToContention() {
-    return lost.get();
-  }
-
   /** Called by the request path: copies {@code record}'s fields into the next slot. */
   public void append(TapRecord record) {
     long seq = next.getAndIncrement();
     Slot s = slots[(int) (seq % capacity)];
     if (!BUSY.compareAndSet(s, 0, 1)) {
-      lost.incrementAndGet(); // a writer a lap behind is still in this slot
-      return;
+      return; // a writer a lap behind is still in this slot: this event is lost
     }
     SEQ.setVolatile(s, NONE);
     VarHandle.storeStoreFence(); // the fields below are not seen before the slot is unreadable

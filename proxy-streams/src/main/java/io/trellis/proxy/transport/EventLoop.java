@@ -68,10 +68,12 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private volatile boolean closing;
-  /** Readiness events delivered to handlers (written by the loop thread only). */
-  private volatile long dispatched;
-  /** Selects done (written by the loop thread only). */
-  private volatile long turns;
+  // Diagnostics for tests, plain fields written by the loop thread only (no fence per turn on
+  // the hot path): a reader sees them through a task it ran on the loop and waited for.
+  /** Readiness events delivered to handlers. */
+  private long dispatched;
+  /** Selects done. */
+  private long turns;
 
   public EventLoop(String name) {
     try {
@@ -92,12 +94,15 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     return Thread.currentThread() == thread;
   }
 
-  /** Readiness events delivered to handlers so far (for tests and diagnostics). */
+  /**
+   * Readiness events delivered to handlers so far (for tests): exact after a task the caller
+   * ran on the loop and waited for.
+   */
   long dispatched() {
     return dispatched;
   }
 
-  /** Selects done so far (for tests and diagnostics). */
+  /** Selects done so far (for tests): as {@link #dispatched()}. */
   long turns() {
     return turns;
   }
