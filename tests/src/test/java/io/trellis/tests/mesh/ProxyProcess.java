@@ -202,9 +202,16 @@ public final class ProxyProcess implements AutoCloseable {
   /**
    * A jar by its file name (the launcher's unsigned copy where it made one); a reactor module's
    * target/classes (module dir = artifactId minus "trellis-") by its jar's name; null if left out.
+   * The cli module itself is never in that file (the launcher adds it), so it is kept whether the
+   * reactor hands it over as target/classes or, in a reactor {@code verify}, as its packaged jar.
    */
   private static String sidecarEntry(Path entry, java.util.Map<String, String> jars) {
     if (!entry.endsWith(Path.of("target", "classes"))) {
+      if (entry.getFileName().toString().startsWith("trellis-cli-")
+          && entry.getParent() != null
+          && entry.getParent().endsWith(Path.of("cli", "target"))) {
+        return entry.toString();
+      }
       String listed = jars.get(entry.getFileName().toString());
       return listed == null ? null : listed.contains("/proxy-lib/") ? listed : entry.toString();
     }
