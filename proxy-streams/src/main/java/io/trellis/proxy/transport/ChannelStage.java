@@ -79,6 +79,29 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
     return buffer.clear().limit(size);
   }
 
+  /**
+   * Elements up to this size are written from {@link #writeBuffer()}; larger ones from their own
+   * buffer (a heap copy the JDK copies again into a temporary direct buffer).
+   */
+  static final int WRITE_BUFFER_SIZE = 16 * 1024;
+
+  /** The write buffer of each thread that writes sockets (the loops). */
+  private static final ThreadLocal<ByteBuffer> WRITE_BUFFERS = new ThreadLocal<>();
+
+  /**
+   * This thread's write buffer, cleared. An element is copied into it once, from however many
+   * parts it has, and written from there: no compacted copy of a many-part element, no read-only
+   * wrapper per part, no copy by the JDK into a temporary direct buffer.
+   */
+  static ByteBuffer writeBuffer() {
+    ByteBuffer buffer = WRITE_BUFFERS.get();
+    if (buffer == null) {
+      buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_SIZE);
+      WRITE_BUFFERS.set(buffer);
+    }
+    return buffer.clear();
+  }
+
   private final Inlet<ByteString> in = Inlet.create("ChannelStage.in");
   private final Outlet<ByteString> out = Outlet.create("ChannelStage.out");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -153,7 +176,12 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
           new AbstractInHandler() {
             @Override
             public void onPush() throws IOException {
-              pendingWrite = grab(in).asByteBuffer();
+              ByteString bytes = grab(in);
+              if (connected && options.writeFromPush() && bytes.size() <= WRITE_BUFFER_SIZE) {
+                writeNow(bytes);
+                return;
+              }
+              pendingWrite = bytes.asByteBuffer();
               if (!connected) {
                 return; // written once connected
               }
@@ -346,6 +374,27 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
       }
     }
 
+    /**
+     * Writes an element at once through this thread's write buffer; what the socket does not take
+     * is kept (copied out of the shared buffer) until it is writable.
+     */
+    private void writeNow(ByteString bytes) throws IOException {
+      ByteBuffer buffer = writeBuffer();
+      try {
+        bytes.copyToBuffer(buffer);
+        buffer.flip();
+        channel.write(buffer);
+        if (buffer.hasRemaining()) {
+          pendingWrite = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
+          arm(SelectionKey.OP_WRITE);
+          return;
+        }
+      } finally {
+        buffer.clear(); // free for the next write on this thread, whatever happens
+      }
+      written();
+    }
+
     private void flush() throws IOException {
       channel.write(pendingWrite);
       if (pendingWrite.hasRemaining()) {
@@ -353,6 +402,11 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
         return;
       }
       pendingWrite = null;
+      written();
+    }
+
+    /** The element in hand is written: the next one, or the end of output. */
+    private void written() throws IOException {
       if (isClosed(in)) {
         shutOutput();
       } else {

@@ -174,6 +174,59 @@ class ChannelStageTest {
     }
   }
 
+  /**
+   * Elements of several parts (a head and a body, as the HTTP/1.1 encoder makes them), of sizes
+   * on both sides of the thread's write buffer, with a slow consumer so that the socket fills and
+   * writes are partial: every byte comes back, in order.
+   */
+  @ParameterizedTest(name = "on loop dispatcher: {0}")
+  @ValueSource(booleans = {false, true})
+  void writesManyPartElementsOfEverySizeWhole(boolean onLoop) throws Exception {
+    Random random = new Random(7);
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    List<ByteString> elements = new ArrayList<>();
+    int[] sizes = {1, 100, 4096, ChannelStage.WRITE_BUFFER_SIZE - 1, ChannelStage.WRITE_BUFFER_SIZE,
+        ChannelStage.WRITE_BUFFER_SIZE + 1, 3 * ChannelStage.WRITE_BUFFER_SIZE};
+    for (int i = 0; i < 200; i++) {
+      int size = sizes[i % sizes.length];
+      byte[] data = new byte[size];
+      random.nextBytes(data);
+      sent.write(data);
+      int a = size / 3;
+      int b = 2 * size / 3;
+      elements.add(
+          ByteString.fromArray(data, 0, a)
+              .concat(ByteString.fromArray(data, a, b - a))
+              .concat(ByteString.fromArray(data, b, size - b)));
+    }
+    try (ServerSocket server = echoServer()) {
+      SinkQueueWithCancel<ByteString> queue =
+          Source.from(elements)
+              .via(
+                  Flow.fromGraph(
+                      new ChannelStage(
+                          connecting(server.getLocalSocketAddress()),
+                          loop,
+                          ChannelStage.Options.defaults())))
+              .toMat(Sink.queue(), Keep.right())
+              .withAttributes(attributes(onLoop))
+              .run(mat);
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      int pulls = 0;
+      while (true) {
+        Optional<ByteString> next = queue.pull().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (next.isEmpty()) {
+          break;
+        }
+        received.write(next.get().toArray());
+        if (++pulls % 8 == 0) {
+          Thread.sleep(2); // the socket fills: some writes are partial
+        }
+      }
+      assertArrayEquals(sent.toByteArray(), received.toByteArray(), "echoed bytes differ");
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void aThreadKeepsOneReadBufferGrownToTheLargestReadAndHandsItOutEmpty() throws Exception {
     java.nio.ByteBuffer small = ChannelStage.readBuffer(1024);
