@@ -71,10 +71,15 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
 
   /** This thread's read buffer, cleared, with room for {@code size} bytes and no more. */
   static ByteBuffer readBuffer(int size) {
-    ByteBuffer buffer = READ_BUFFERS.get();
+    return threadBuffer(READ_BUFFERS, size);
+  }
+
+  /** This thread's buffer of {@code buffers}, grown to {@code size} if smaller, cleared, limited. */
+  private static ByteBuffer threadBuffer(ThreadLocal<ByteBuffer> buffers, int size) {
+    ByteBuffer buffer = buffers.get();
     if (buffer == null || buffer.capacity() < size) {
       buffer = ByteBuffer.allocateDirect(size);
-      READ_BUFFERS.set(buffer);
+      buffers.set(buffer);
     }
     return buffer.clear().limit(size);
   }
@@ -94,12 +99,7 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
    * wrapper per part, no copy by the JDK into a temporary direct buffer.
    */
   static ByteBuffer writeBuffer() {
-    ByteBuffer buffer = WRITE_BUFFERS.get();
-    if (buffer == null) {
-      buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_SIZE);
-      WRITE_BUFFERS.set(buffer);
-    }
-    return buffer.clear();
+    return threadBuffer(WRITE_BUFFERS, WRITE_BUFFER_SIZE);
   }
 
   private final Inlet<ByteString> in = Inlet.create("ChannelStage.in");

@@ -24,6 +24,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
@@ -102,7 +103,7 @@ class ChannelStageTest {
                     emitted.addAndGet(c.size());
                     return c;
                   })
-              .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+              .via(stage(channel))
               .toMat(Sink.queue(), Keep.right())
               .withAttributes(attributes(onLoop))
               .run(mat);
@@ -151,12 +152,7 @@ class ChannelStageTest {
         }
         echoed.add(
             Source.from(chunks)
-                .via(
-                    Flow.fromGraph(
-                        new ChannelStage(
-                            connecting(server.getLocalSocketAddress()),
-                            loop,
-                            ChannelStage.Options.defaults())))
+                .via(stage(connecting(server.getLocalSocketAddress())))
                 .toMat(
                     Sink.<ByteString, ByteString>fold(
                         ByteString.emptyByteString(), ByteString::concat),
@@ -202,12 +198,7 @@ class ChannelStageTest {
     try (ServerSocket server = echoServer()) {
       SinkQueueWithCancel<ByteString> queue =
           Source.from(elements)
-              .via(
-                  Flow.fromGraph(
-                      new ChannelStage(
-                          connecting(server.getLocalSocketAddress()),
-                          loop,
-                          ChannelStage.Options.defaults())))
+              .via(stage(connecting(server.getLocalSocketAddress())))
               .toMat(Sink.queue(), Keep.right())
               .withAttributes(attributes(onLoop))
               .run(mat);
@@ -256,7 +247,7 @@ class ChannelStageTest {
     SocketChannel channel = connecting(closed);
     var done =
         Source.<ByteString>maybe()
-            .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+            .via(stage(channel))
             .toMat(Sink.ignore(), Keep.right())
             .withAttributes(attributes(onLoop))
             .run(mat)
@@ -280,7 +271,7 @@ class ChannelStageTest {
       SocketChannel channel = connecting(server.getLocalSocketAddress());
       SinkQueueWithCancel<ByteString> queue =
           Source.<ByteString>maybe()
-              .via(Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults())))
+              .via(stage(channel))
               .toMat(Sink.queue(), Keep.right())
               // on the loop's dispatcher, as the proxy runs it; the consumer holds one element
               .withAttributes(attributes(true).and(Attributes.inputBuffer(1, 1)))
@@ -370,6 +361,11 @@ class ChannelStageTest {
       Thread.sleep(1);
     }
     return !channel.isOpen();
+  }
+
+  /** The stage under test over {@code channel}, with the default options, on the test loop. */
+  private static Flow<ByteString, ByteString, NotUsed> stage(SocketChannel channel) {
+    return Flow.fromGraph(new ChannelStage(channel, loop, ChannelStage.Options.defaults()));
   }
 
   private static SocketChannel connecting(java.net.SocketAddress to) throws IOException {
