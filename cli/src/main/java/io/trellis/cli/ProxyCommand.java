@@ -212,7 +212,7 @@ final class ProxyCommand implements Callable<Integer> {
     // The metrics' workload labels from the local file: a control plane's mesh may not have
     // arrived yet when the sidecar starts (Kamon keeps the first labels of the JVM).
     KamonSetup.start(
-        proxySettings.metricsTickInterval(), WorkloadLabels.of(current.namespace(), workload));
+        proxySettings.metricsMinRefresh(), WorkloadLabels.of(current.namespace(), workload));
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "trellis-proxy-" + workload, settings);
     MeshUpdates mesh = local;

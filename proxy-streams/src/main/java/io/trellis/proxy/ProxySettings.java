@@ -13,7 +13,7 @@ public record ProxySettings(
     Server server,
     Client client,
     Routes routes,
-    Duration metricsTickInterval,
+    Duration metricsMinRefresh,
     Detect detect,
     Transport transport) {
 
@@ -131,7 +131,7 @@ public record ProxySettings(
         new Routes(
             c.getDuration("routes.default-timeout"),
             (int) Math.min(Integer.MAX_VALUE, c.getBytes("routes.max-retry-body"))),
-        c.getDuration("metrics.tick-interval"),
+        c.getDuration("metrics.min-refresh"),
         new Detect(
             c.getDuration("detect.timeout"), (int) c.getBytes("detect.max-prefix").longValue()),
         Transport.fromConfig(c.getConfig("transport")));

@@ -254,7 +254,7 @@ public final class Sidecar {
       ProxySettings settings,
       ProxyIdentity identity) {
     KamonSetup.start(
-        settings.metricsTickInterval(), WorkloadLabels.of(mesh.get().namespace(), workload.name()));
+        settings.metricsMinRefresh(), WorkloadLabels.of(mesh.get().namespace(), workload.name()));
     // the certificate: a key in memory, a CSR to the identity service, renewed at 70%
     identity.start(system);
     Optional<MeshCredentials> credentials = identity.liveCredentials();

@@ -57,7 +57,7 @@ class SidecarMetricsTest extends SidecarTestKit {
         body(h1(admin, HttpRequest.GET("http://" + admin.getHostString() + "/metrics"))));
   }
 
-  /** Waits until the scrape has the wanted series (Kamon publishes once per tick). */
+  /** Waits until the scrape has the wanted series (recorded when the exchange ends). */
   PrometheusText.Sample sample(Sidecar sidecar, String name, Map<String, String> labels)
       throws InterruptedException {
     return await(
@@ -68,7 +68,7 @@ class SidecarMetricsTest extends SidecarTestKit {
         });
   }
 
-  /** Waits until the series has {@code value}: a scrape shows the counters as of the last tick. */
+  /** Waits until the series has {@code value} (outcomes are recorded without waiting). */
   void expectValue(Sidecar sidecar, String name, Map<String, String> labels, double value)
       throws InterruptedException {
     try {

@@ -44,7 +44,7 @@ abstract class SidecarTestKit {
       "trellis.proxy.outbound.fail-fast-timeout = 500ms\n"
           + "trellis.proxy.outbound.connect-timeout = 500ms\n"
           + "trellis.proxy.inbound.connect-timeout = 300ms\n"
-          + "trellis.proxy.metrics.tick-interval = 200ms\n";
+          + "trellis.proxy.metrics.min-refresh = 0s\n";
 
   final TestMesh mesh = new TestMesh();
   final Deque<AutoCloseable> started = new ArrayDeque<>();

@@ -8,9 +8,10 @@ import kamon.Kamon;
 
 /**
  * Kamon is one instance per JVM: it is started once, with Linkerd's latency buckets for {@code
- * response_latency_ms} and one metric reporter, {@link ScrapeOnDemand}, whose Prometheus text the
- * admin listener serves (Kamon's own reporter module, which renders the text on every tick, and
- * its embedded HTTP server are off).
+ * response_latency_ms}, and the admin listener serves the Prometheus text of {@link
+ * ScrapeOnDemand}, which reads the instruments when scraped. Kamon's periodic tick, its own
+ * reporter module (which renders the text on every tick) and its embedded HTTP server are off: a
+ * proxy does no metrics work between scrapes.
  *
  * <p>Every series carries the proxy's {@link WorkloadLabels} as Kamon environment tags, whatever
  * instrument records it (HTTP, per-route, TCP).
@@ -22,15 +23,22 @@ public final class KamonSetup {
           + "10000,20000,30000,40000,50000";
 
   private static final AtomicBoolean STARTED = new AtomicBoolean();
-  private static volatile ScrapeOnDemand reporter;
+  private static volatile ScrapeOnDemand scrape;
 
   private KamonSetup() {}
 
   /**
-   * Starts Kamon unless this JVM already did; the first caller's tick interval and labels win
-   * (the scrape text is refreshed once per tick). One proxy runs per JVM, except in tests.
+   * Kamon's metrics tick: never, in practice. Nothing reports on a tick, and a tick would reset
+   * the instruments, whose totals since start {@link ScrapeOnDemand} reads.
    */
-  public static void start(Duration tickInterval, WorkloadLabels labels) {
+  private static final String NO_TICK = "3650d";
+
+  /**
+   * Starts Kamon unless this JVM already did; the first caller's {@code minRefresh} (scrapes
+   * closer together than this share one reading) and labels win. One proxy runs per JVM, except
+   * in tests.
+   */
+  public static void start(Duration minRefresh, WorkloadLabels labels) {
     if (!STARTED.compareAndSet(false, true)) {
       return;
     }
@@ -41,8 +49,9 @@ public final class KamonSetup {
                 // of: one thread instead of two (each thread's stack counts in a sidecar's RSS).
                 + "kamon.scheduler-pool-size = 1\n"
                 + "kamon.metric.tick-interval = "
-                + tickInterval.toMillis()
-                + "ms\n"
+                + NO_TICK
+                + "\n"
+                + "kamon.metric.optimistic-tick-alignment = no\n"
                 + "kamon.prometheus.start-embedded-http-server = no\n"
                 + "kamon.prometheus.include-environment-tags = yes\n"
                 + "kamon.environment.tags {\n"
@@ -69,9 +78,7 @@ public final class KamonSetup {
                 + "kamon.modules.pushgateway-reporter.enabled = no\n");
     Config config = overlay.withFallback(ConfigFactory.load());
     Kamon.initWithoutAttaching(config);
-    ScrapeOnDemand scrape = new ScrapeOnDemand(config.getConfig("kamon.prometheus"));
-    Kamon.addReporter("trellis-prometheus", scrape);
-    reporter = scrape;
+    scrape = new ScrapeOnDemand(config.getConfig("kamon.prometheus"), minRefresh);
   }
 
   private static String quoted(String value) {
@@ -79,11 +86,11 @@ public final class KamonSetup {
   }
 
   /**
-   * The Prometheus text as of the last tick (a comment line before the first one), rendered now if
-   * a tick came since the last scrape; empty before Kamon is started.
+   * The Prometheus text: the instruments' totals now (or as of a reading younger than the
+   * minimum refresh interval); empty before Kamon is started.
    */
   public static String scrapeData() {
-    ScrapeOnDemand scrape = reporter;
-    return scrape == null ? "" : scrape.scrapeData();
+    ScrapeOnDemand reading = scrape;
+    return reading == null ? "" : reading.scrapeData();
   }
 }

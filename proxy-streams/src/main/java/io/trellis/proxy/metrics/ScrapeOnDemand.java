@@ -2,61 +2,58 @@ package io.trellis.proxy.metrics;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import kamon.Kamon$;
 import kamon.metric.PeriodSnapshot;
-import kamon.module.MetricReporter;
 import kamon.prometheus.PrometheusSettings;
 import kamon.prometheus.ScrapeDataBuilder;
 import kamon.tag.TagSet;
 import scala.collection.immutable.Seq;
 
 /**
- * The Prometheus text of {@code /metrics}, written when it is scraped rather than on every tick.
+ * The Prometheus text of {@code /metrics}, read from the instruments when it is scraped: between
+ * scrapes a proxy spends nothing on metrics.
  *
- * <p>Kamon's own {@code PrometheusReporter} re-reads its settings and renders the whole text (every
- * bucket of every series, through {@code DecimalFormat}) once per tick, scraped or not: about 4 ms
- * of CPU each second on a proxy's core under load, the JIT compiling the formatter, and a text of
- * hundreds of KB kept on the heap until the next tick. Here a tick only folds its snapshot into the
- * running totals; the text is rendered by the scrape that asks for it (Prometheus scrapes a Linkerd
- * proxy every 10 s) and kept until the next tick changes the totals. The text is the same: the same
- * builder, the same order of sections, the same totals since start (Prometheus counters and
- * histograms are cumulative).
+ * <p>Kamon's model is a periodic tick: every second it snapshots and resets every instrument and
+ * hands the snapshot to its reporters. On a sidecar that tick was the largest single source of
+ * the latency tail: both proxies of a 2-hop path ticked at the same wall-clock second, and the
+ * snapshot (every bucket of every histogram), the merge into running totals and the JIT compiling
+ * that once-a-second code took the proxies' shared core for a few milliseconds, so about a third
+ * of the requests over 1 ms at 2,000 requests/s arrived within 50 ms of a wall-clock second
+ * (bench/RESULTS.md, session 7). So {@link KamonSetup} sets Kamon's tick past any proxy's life,
+ * and a scrape reads the instruments itself, without resetting them: the instruments hold the
+ * totals since start (Prometheus counters and histograms are cumulative), and any number of
+ * readers see the same totals.
+ *
+ * <p>Scrapes less than {@code minRefresh} after the last reading share its text, which bounds what
+ * frequent scrapers cost (rendering every bucket of every series takes milliseconds).
  */
-final class ScrapeOnDemand implements MetricReporter {
-  private static final String NO_DATA_YET =
-      "# The kamon-prometheus module didn't receive any data just yet.\n";
-  /** Totals since start: an accumulation period no proxy lives to see. */
-  private static final Duration FOREVER = Duration.ofDays(365 * 5);
-
+final class ScrapeOnDemand {
   private final PrometheusSettings.Generic settings;
   private final TagSet environment;
-  private final PeriodSnapshot.Accumulator totals =
-      PeriodSnapshot.accumulator(FOREVER, Duration.ZERO, FOREVER);
-  /** Guarded by this. Null until the first tick, or when a tick has come since the last render. */
+  private final long minRefreshNanos;
+  /** Guarded by this. Null until the first scrape. */
   private String text;
-  private boolean ticked;
+  /** Guarded by this: when {@link #text} was read from the instruments (System.nanoTime). */
+  private long readAt;
   /** Guarded by this: texts rendered so far (tests). */
   private int renders;
 
-  /** @param prometheus the {@code kamon.prometheus} section, read once */
-  ScrapeOnDemand(Config prometheus) {
+  /**
+   * @param prometheus the {@code kamon.prometheus} section, read once
+   * @param minRefresh scrapes closer together than this share one reading
+   */
+  ScrapeOnDemand(Config prometheus, Duration minRefresh) {
     this.settings = PrometheusSettings.readSettings(prometheus);
     this.environment = PrometheusSettings.environmentTags(settings);
+    this.minRefreshNanos = minRefresh.toNanos();
   }
 
-  @Override
-  public synchronized void reportPeriodSnapshot(PeriodSnapshot snapshot) {
-    totals.add(snapshot);
-    ticked = true;
-    text = null;
-  }
-
-  /** The text as of the last tick; rendered at most once per tick, however often scraped. */
+  /** The instruments' totals now, or as of the last reading if it is younger than minRefresh. */
   synchronized String scrapeData() {
-    if (!ticked) {
-      return NO_DATA_YET;
-    }
-    if (text == null) {
-      PeriodSnapshot data = totals.peek();
+    long now = System.nanoTime();
+    if (text == null || now - readAt >= minRefreshNanos) {
+      // Kamon.registry(), which has no static forwarder for Java.
+      PeriodSnapshot data = Kamon$.MODULE$.registry().snapshot(false);
       ScrapeDataBuilder builder = new ScrapeDataBuilder(settings, environment);
       builder.appendCounters(data.counters());
       builder.appendGauges(data.gauges());
@@ -66,6 +63,7 @@ final class ScrapeOnDemand implements MetricReporter {
       builder.appendHistograms(data.timers());
       builder.appendHistograms(data.rangeSamplers());
       text = builder.build();
+      readAt = now;
       renders++;
     }
     return text;
@@ -79,13 +77,5 @@ final class ScrapeOnDemand implements MetricReporter {
   @SuppressWarnings("unchecked")
   private static <T> Seq<T> concat(Seq<T> a, Seq<T> b) {
     return (Seq<T>) a.appendedAll(b);
-  }
-
-  @Override
-  public void stop() {}
-
-  @Override
-  public void reconfigure(Config config) {
-    // Settings are read once, at start: nothing reconfigures Kamon in a running proxy.
   }
 }
