@@ -4,6 +4,8 @@ import io.trellis.proxy.http.Direction;
 import io.trellis.proxy.metrics.TlsLabels;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,7 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * records instead kept every request's three records alive for as long as the ring held them
  * (10,000 events: 1.7 s at 2,000 requests/s), so each young collection copied them, about 1.2 MB,
  * and paused 3-4 ms on a proxy's shared core instead of about 1 ms (bench/RESULTS.md, session 5).
- * Now only the strings an event points at (path, authority) are young when the ring holds them.
+ *
+ * <p>Nor does a slot point at the request's own strings: the path and the authority, parsed anew
+ * for every request, are copied as Latin-1 bytes into the slot's text buffer (grown when an event
+ * needs more, up to {@link #MAX_TEXT}; longer or non-Latin-1 text is kept by reference). Holding
+ * them by reference kept the last 10,000 events' strings alive too, about 0.25 MB copied by every
+ * young collection (pauses about 1.5 ms against 1.0 ms with an empty ring; session 7). The other
+ * references an event has (addresses, TLS labels, method, scheme) belong to the connection or are
+ * constants, so they are old, and a slot stores one only when it differs from what the slot holds:
+ * a reference store marks its card, which the next young collection scans.
  *
  * <p>Each slot is a seqlock: a writer takes the slot (one compare-and-set; a slot another writer
  * is still filling, which needs a whole lap of the ring meanwhile, loses the event instead of
@@ -41,21 +51,33 @@ public final class EventRing {
   /** Unreadable: never written, or being written. */
   private static final long NONE = -1;
 
+  /** Bytes of path and authority a slot copies; longer text is kept by reference. */
+  static final int MAX_TEXT = 4096;
+
+  private static final TapRecord.Kind[] KINDS = TapRecord.Kind.values();
+  private static final Direction[] DIRECTIONS = Direction.values();
+
   /** One event's fields; {@code seq} says which event they are (or {@link #NONE}). */
   private static final class Slot {
     @SuppressWarnings("unused") // through SEQ
     private volatile long seq = NONE;
     @SuppressWarnings("unused") // through BUSY
     private volatile int busy;
-    TapRecord.Kind kind;
+    int kind;
     long id;
-    Direction direction;
+    int direction;
     Object src;
     Object dst;
     TlsLabels tls;
     String method;
-    String authority;
-    String path;
+    /** Path then authority as Latin-1 bytes; null until an event has text. */
+    byte[] text;
+    /** Bytes of the path in {@link #text}; -1 when null or kept in {@link #pathRef}. */
+    int pathLength;
+    /** Bytes of the authority after the path; -1 when null or kept in {@link #authorityRef}. */
+    int authorityLength;
+    String pathRef;
+    String authorityRef;
     String scheme;
     long wallMillis;
     int status;
@@ -63,6 +85,35 @@ public final class EventRing {
     String grpcStatus;
     long responseBytes;
     String error;
+
+    /** Copies {@code value} as Latin-1 at {@code offset}; -1 when null, -2 when it cannot. */
+    int copy(String value, int offset) {
+      if (value == null) {
+        return -1;
+      }
+      int n = value.length();
+      if (offset + n > MAX_TEXT) {
+        return -2;
+      }
+      byte[] t = text;
+      if (t == null || t.length < offset + n) {
+        int size = Math.min(MAX_TEXT, Math.max(64, 2 * (offset + n)));
+        t = t == null ? new byte[size] : Arrays.copyOf(t, size); // keeps the path before offset
+        text = t;
+      }
+      for (int i = 0; i < n; i++) {
+        char c = value.charAt(i);
+        if (c > 0xFF) {
+          return -2;
+        }
+        t[offset + i] = (byte) c;
+      }
+      return n;
+    }
+
+    String text(int offset, int length, String ref) {
+      return length >= 0 ? new String(text, offset, length, StandardCharsets.ISO_8859_1) : ref;
+    }
   }
 
   private final Slot[] slots;
@@ -99,22 +150,56 @@ public final class EventRing {
     }
     SEQ.setVolatile(s, NONE);
     VarHandle.storeStoreFence(); // the fields below are not seen before the slot is unreadable
-    s.kind = record.kind();
+    s.kind = record.kind().ordinal();
     s.id = record.id();
-    s.direction = record.direction();
-    s.src = record.src();
-    s.dst = record.dst();
-    s.tls = record.tls();
-    s.method = record.method();
-    s.authority = record.authority();
-    s.path = record.path();
-    s.scheme = record.scheme();
+    s.direction = record.direction().ordinal();
+    // A reference is stored only when it changes: each store marks the slot's card (see above).
+    Object src = record.src();
+    if (s.src != src) {
+      s.src = src;
+    }
+    Object dst = record.dst();
+    if (s.dst != dst) {
+      s.dst = dst;
+    }
+    TlsLabels tls = record.tls();
+    if (s.tls != tls) {
+      s.tls = tls;
+    }
+    String method = record.method();
+    if (s.method != method) {
+      s.method = method;
+    }
+    String path = record.path();
+    int pathLength = s.copy(path, 0);
+    String pathRef = pathLength == -2 ? path : null;
+    if (s.pathRef != pathRef) {
+      s.pathRef = pathRef;
+    }
+    String authority = record.authority();
+    int authorityLength = s.copy(authority, Math.max(0, pathLength));
+    String authorityRef = authorityLength == -2 ? authority : null;
+    if (s.authorityRef != authorityRef) {
+      s.authorityRef = authorityRef;
+    }
+    s.pathLength = pathLength < 0 ? -1 : pathLength;
+    s.authorityLength = authorityLength < 0 ? -1 : authorityLength;
+    String scheme = record.scheme();
+    if (s.scheme != scheme) {
+      s.scheme = scheme;
+    }
     s.wallMillis = record.wallMillis();
     s.status = record.status();
     s.nanos = record.nanos();
-    s.grpcStatus = record.grpcStatus();
+    String grpcStatus = record.grpcStatus();
+    if (s.grpcStatus != grpcStatus) {
+      s.grpcStatus = grpcStatus;
+    }
     s.responseBytes = record.responseBytes();
-    s.error = record.error();
+    String error = record.error();
+    if (s.error != error) {
+      s.error = error;
+    }
     SEQ.setRelease(s, seq);
     BUSY.setRelease(s, 0);
   }
@@ -157,10 +242,17 @@ public final class EventRing {
       if (before > seq) {
         continue; // overwritten by a lap ahead; skipped
       }
-      TapRecord copy =
-          TapRecord.copy(s.kind, s.id, s.direction, s.src, s.dst, s.tls, s.method, s.authority,
-              s.path, s.scheme, s.wallMillis, s.status, s.nanos, s.grpcStatus, s.responseBytes,
-              s.error);
+      TapRecord copy;
+      try {
+        int pathLength = s.pathLength;
+        copy =
+            TapRecord.copy(KINDS[s.kind], s.id, DIRECTIONS[s.direction], s.src, s.dst, s.tls,
+                s.method, s.text(Math.max(0, pathLength), s.authorityLength, s.authorityRef),
+                s.text(0, pathLength, s.pathRef), s.scheme, s.wallMillis, s.status, s.nanos,
+                s.grpcStatus, s.responseBytes, s.error);
+      } catch (IndexOutOfBoundsException | NullPointerException torn) {
+        continue; // lengths and text from different writes: the slot was being overwritten
+      }
       VarHandle.loadLoadFence(); // the fields above were read before seq is read again
       if ((long) SEQ.getVolatile(s) != seq) {
         continue; // overwritten while we copied: lost like any overwritten event

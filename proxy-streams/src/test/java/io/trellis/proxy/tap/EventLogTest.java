@@ -74,6 +74,58 @@ class EventLogTest {
   }
 
   /**
+   * A slot copies path and authority as Latin-1 bytes: what is read back is the text appended,
+   * whatever its length (empty, growing the slot's buffer, past {@link EventRing#MAX_TEXT}), its
+   * characters (Latin-1 or not) or the text the slot held before (a shorter one after a longer).
+   */
+  @Test
+  void pathAndAuthorityReadBackAsAppendedWhateverTheirLengthAndCharacters() {
+    String longPath = "/" + "p".repeat(EventRing.MAX_TEXT);
+    List<String[]> cases =
+        List.of(
+            new String[] {"/", "web-svc:80"},
+            new String[] {"", ""},
+            new String[] {"/a/" + "x".repeat(300) + "?q=1", "a-much-longer-authority.ns.svc.cluster.local:8080"},
+            new String[] {"/short", "s:1"},
+            new String[] {"/caf\u00e9/\u00ff", "h\u00e9:80"},
+            new String[] {"/\u4e2d\u6587", "web-svc:80"},
+            new String[] {"/x", "\u4e2d.svc:80"},
+            new String[] {longPath, "web-svc:80"},
+            new String[] {"/y", "z".repeat(EventRing.MAX_TEXT)},
+            new String[] {"/after-long", "web-svc:80"},
+            new String[] {"/no-authority", null},
+            new String[] {null, "only-authority:80"});
+    EventRing ring = new EventRing(3); // every slot is reused several times
+    for (String[] c : cases) {
+      TapRecord req =
+          TapRecord.req(ring.nextRequestId(), Direction.INBOUND, "s", "d", TlsLabels.DISABLED,
+              "GET", c[1], c[0], "http", 1);
+      ring.append(req);
+      List<TapRecord> read = new ArrayList<>();
+      ring.read(ring.head() - 1, read::add);
+      assertEquals(1, read.size());
+      assertEquals(c[0], read.get(0).path(), "path of " + java.util.Arrays.toString(c));
+      assertEquals(c[1], read.get(0).authority(), "authority of " + java.util.Arrays.toString(c));
+      ring.append(TapRecord.end(req, 200, 1, null, 0, null, 2));
+      read.clear();
+      ring.read(ring.head() - 1, read::add);
+      assertEquals(c[0], read.get(0).path(), "end event's path");
+      assertEquals(c[1], read.get(0).authority(), "end event's authority");
+    }
+
+    // The slot's buffer grows while the authority is copied: the path before it is kept.
+    EventRing fresh = new EventRing(1);
+    String path = "/" + "p".repeat(40);
+    String authority = "a".repeat(200) + ":80";
+    fresh.append(TapRecord.req(1, Direction.INBOUND, "s", "d", TlsLabels.DISABLED, "GET",
+        authority, path, "http", 1));
+    List<TapRecord> read = new ArrayList<>();
+    fresh.read(0, read::add);
+    assertEquals(path, read.get(0).path());
+    assertEquals(authority, read.get(0).authority());
+  }
+
+  /**
    * Writers on several threads lapping a small ring while it is read: every event read is one
    * event as written (its fields all from the same append), never a mix of two, and in order.
    */
@@ -89,7 +141,7 @@ class EventLogTest {
         for (int i = 0; i < perWriter; i++) {
           // status, method and path all encode (writer, i): a mixed event cannot agree with itself
           TapRecord r = TapRecord.req(i, Direction.OUTBOUND, "w" + writer, "d", TlsLabels.DISABLED,
-              "M" + writer, "web-svc:80", "/" + writer + "/" + i, "http", i);
+              "M" + writer, "w" + writer + ".svc:80", "/" + writer + "/" + i, "http", i);
           ring.append(r);
         }
       });
@@ -106,7 +158,7 @@ class EventLogTest {
         int writer = Integer.parseInt(r.method().substring(1));
         String expectedPath = "/" + writer + "/" + r.id();
         if (!r.path().equals(expectedPath) || !r.src().equals("w" + writer)
-            || r.wallMillis() != r.id()) {
+            || !r.authority().equals("w" + writer + ".svc:80") || r.wallMillis() != r.id()) {
           bad.add(describe(r));
         }
         if (r.id() <= lastPerWriter[writer]) {
