@@ -795,9 +795,9 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
           m.request();
           m.latency(head.status(), millis);
           path.events().append(c.tap);
-          path.events().append(
-              TapRecord.rsp(
-                  c.tap, head.status(), c.responseNanos - x.startNanos(), null, wallNow()));
+          path.events()
+              .appendResponse(
+                  c.tap, head.status(), c.responseNanos - x.startNanos(), null, wallNow());
         }
       }
       Head toClient =
@@ -854,15 +854,14 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       Exchange x = c.exchange;
       if (x != null) {
         record(c, status, false, false);
-        path.events().append(
-            TapRecord.end(
+        path.events().appendEnd(
                 c.tap,
                 status,
                 System.nanoTime() - c.responseNanos,
                 null,
                 c.responseBytes,
                 null,
-                wallNow()));
+                wallNow());
       }
       u.served++;
       if (!c.response.keepAlive() || !c.requestEnded) {
@@ -939,9 +938,9 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         m.latency(status, (c.responseNanos - x.startNanos()) / 1_000_000L);
         record(c, status, true, timedOut);
         path.events().append(c.tap);
-        path.events().append(
-            TapRecord.rsp(c.tap, status, c.responseNanos - x.startNanos(), null, wallNow()));
-        path.events().append(TapRecord.end(c.tap, status, 0, null, 0, message, wallNow()));
+        path.events()
+            .appendResponse(c.tap, status, c.responseNanos - x.startNanos(), null, wallNow());
+        path.events().appendEnd(c.tap, status, 0, null, 0, message, wallNow());
       }
       if (!c.requestEnded) {
         keepAlive = false;
@@ -970,15 +969,14 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       }
       if (c.exchange != null && c.response != null) {
         metricsOf(c.exchange).response(c.response.status(), true, null);
-        path.events().append(
-            TapRecord.end(
+        path.events().appendEnd(
                 c.tap,
                 c.response.status(),
                 System.nanoTime() - c.responseNanos,
                 null,
                 c.responseBytes,
                 reason,
-                wallNow()));
+                wallNow());
       }
       if (c.upstream != null) {
         closeUpstream(c.upstream);

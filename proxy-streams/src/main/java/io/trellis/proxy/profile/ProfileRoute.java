@@ -92,7 +92,9 @@ public record ProfileRoute(
    *     null when there was none
    */
   public boolean failure(int status, boolean grpc, String grpcStatus) {
-    for (ServiceProfile.ResponseClass c : responseClasses) {
+    // Indexed: an iterator here was 1 % of the proxy's allocation (JFR; called for every response).
+    for (int i = 0, n = responseClasses.size(); i < n; i++) {
+      ServiceProfile.ResponseClass c = responseClasses.get(i);
       if (c.condition().matches(status)) {
         return c.failure();
       }

@@ -143,6 +143,29 @@ public final class EventRing {
 
   /** Called by the request path: copies {@code record}'s fields into the next slot. */
   public void append(TapRecord record) {
+    write(record.kind(), record, record.wallMillis(), record.status(), record.nanos(),
+        record.grpcStatus(), record.responseBytes(), record.error());
+  }
+
+  /** As {@code append(TapRecord.rsp(req, ...))}, without making the record. */
+  public void appendResponse(
+      TapRecord req, int status, long latencyNanos, String grpcStatus, long wallMillis) {
+    write(TapRecord.Kind.RSP, req, wallMillis, status, latencyNanos, grpcStatus, 0, null);
+  }
+
+  /** As {@code append(TapRecord.end(req, ...))}, without making the record. */
+  public void appendEnd(
+      TapRecord req, int status, long durationNanos, String grpcStatus, long responseBytes,
+      String error, long wallMillis) {
+    write(TapRecord.Kind.END, req, wallMillis, status, durationNanos, grpcStatus, responseBytes,
+        error);
+  }
+
+  /** An event of {@code kind}; the request's fields (id, addresses, path...) from {@code request}. */
+  private void write(
+      TapRecord.Kind kind, TapRecord request, long wallMillis, int status, long nanos,
+      String grpcStatus, long responseBytes, String error) {
+    TapRecord record = request;
     long seq = next.getAndIncrement();
     Slot s = slots[(int) (seq % capacity)];
     if (!BUSY.compareAndSet(s, 0, 1)) {
@@ -150,7 +173,7 @@ public final class EventRing {
     }
     SEQ.setVolatile(s, NONE);
     VarHandle.storeStoreFence(); // the fields below are not seen before the slot is unreadable
-    s.kind = record.kind().ordinal();
+    s.kind = kind.ordinal();
     s.id = record.id();
     s.direction = record.direction().ordinal();
     // A reference is stored only when it changes: each store marks the slot's card (see above).
@@ -188,15 +211,13 @@ public final class EventRing {
     if (s.scheme != scheme) {
       s.scheme = scheme;
     }
-    s.wallMillis = record.wallMillis();
-    s.status = record.status();
-    s.nanos = record.nanos();
-    String grpcStatus = record.grpcStatus();
+    s.wallMillis = wallMillis;
+    s.status = status;
+    s.nanos = nanos;
     if (s.grpcStatus != grpcStatus) {
       s.grpcStatus = grpcStatus;
     }
-    s.responseBytes = record.responseBytes();
-    String error = record.error();
+    s.responseBytes = responseBytes;
     if (s.error != error) {
       s.error = error;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One thread that owns a {@link Selector} and runs queued tasks between selects (Netty's event
@@ -64,6 +65,8 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   private static final int MAX_TASKS_PER_TURN = 1024;
 
   private final Selector selector;
+  /** Called by the select for each ready key (one instance, made once). */
+  private final Consumer<SelectionKey> dispatcher = this::dispatch;
   private final LoopThread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -165,19 +168,16 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   private void runLoop() {
     while (!closing) {
       try {
+        // The select calls dispatch for each ready key: no selected-key set, so no set entry and
+        // no iterator per readiness (1.4 % of the proxy's allocation, JFR).
         if (tasks.isEmpty()) {
-          selector.select();
+          selector.select(dispatcher);
         } else {
-          selector.selectNow();
+          selector.selectNow(dispatcher);
         }
         turns++; // one writer: the loop thread
         // Tasks added after this point wake the next select; tasks added before it run below.
         wakeupPending.set(false);
-        for (SelectionKey key : selector.selectedKeys()) {
-          dispatch(key);
-          dispatched++; // one writer: the loop thread
-        }
-        selector.selectedKeys().clear();
         runTasks();
       } catch (IOException | RuntimeException e) {
         // A handler or task must handle its own errors; the loop survives a broken one.
@@ -188,7 +188,8 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     closeSelector();
   }
 
-  private static void dispatch(SelectionKey key) {
+  private void dispatch(SelectionKey key) {
+    dispatched++; // one writer: the loop thread
     try {
       int ready = key.readyOps();
       Handler handler = (Handler) key.attachment();

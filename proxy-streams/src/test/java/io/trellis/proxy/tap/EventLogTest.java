@@ -73,6 +73,27 @@ class EventLogTest {
         read.stream().map(EventLogTest::describe).toList());
   }
 
+  /** appendResponse and appendEnd write what appending the rsp and end records would. */
+  @Test
+  void appendingResponseAndEndWithoutRecordsReadsTheSame() {
+    EventRing withRecords = new EventRing(8);
+    EventRing without = new EventRing(8);
+    TapRecord req = req(withRecords, "/a", "POST", 1000);
+    for (EventRing ring : List.of(withRecords, without)) {
+      ring.append(req);
+    }
+    withRecords.append(TapRecord.rsp(req, 503, 2_000_000, "14", 1001));
+    without.appendResponse(req, 503, 2_000_000, "14", 1001);
+    withRecords.append(TapRecord.end(req, 503, 30_000, "14", 77, "reset", 1002));
+    without.appendEnd(req, 503, 30_000, "14", 77, "reset", 1002);
+    List<String> expected = new ArrayList<>();
+    withRecords.read(0, r -> expected.add(describe(r)));
+    List<String> actual = new ArrayList<>();
+    without.read(0, r -> actual.add(describe(r)));
+    assertEquals(3, expected.size());
+    assertEquals(expected, actual);
+  }
+
   /**
    * A slot copies path and authority as Latin-1 bytes: what is read back is the text appended,
    * whatever its length (empty, growing the slot's buffer, past {@link EventRing#MAX_TEXT}), its
