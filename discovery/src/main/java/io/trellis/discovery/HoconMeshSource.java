@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One daemon thread watches mesh.conf and the resources it lists: it waits on a WatchService
  * for the directories involved, at most {@code pollInterval}, then compares a fingerprint (size,
- * mtime and checksum of every file) with the last one, so an edit is seen even where file events
- * are lost or coarse. On a change it reloads; a snapshot equal to the current one is not
+ * mtime, ctime and checksum of every file; a file is read for its checksum again only when its
+ * ctime is not older than the last fingerprint) with the last one, so an edit is seen even where
+ * file events are lost or coarse. On a change it reloads; a snapshot equal to the current one is not
  * published. An invalid edit is logged with the loader's message (file:line: key: reason) and the
  * last valid snapshot stays in force. Listeners run on the watcher thread (or, for the first
  * call, on the subscriber's), one at a time and in order.
@@ -65,6 +66,8 @@ public final class HoconMeshSource implements MeshUpdates, AutoCloseable {
   // Owned by the watcher thread after start.
   private List<Path> files;
   private List<WatchedFiles.Stamp> fingerprint;
+  /** Wall-clock time just before {@link #fingerprint} was taken. */
+  private long fingerprintedAt;
 
   private HoconMeshSource(Path file, Duration pollInterval, Loader loader) throws IOException {
     this.file = file.toAbsolutePath().normalize();
@@ -104,6 +107,7 @@ public final class HoconMeshSource implements MeshUpdates, AutoCloseable {
     }
     HoconMeshSource source = new HoconMeshSource(meshConf, pollInterval, loader);
     source.files = WatchedFiles.of(source.file).orElse(List.of(source.file));
+    source.fingerprintedAt = System.currentTimeMillis();
     source.fingerprint = WatchedFiles.fingerprint(source.files);
     source.current = loader.load(source.file);
     source.watch(source.files);
@@ -187,7 +191,9 @@ public final class HoconMeshSource implements MeshUpdates, AutoCloseable {
   }
 
   private void checkForChanges() {
-    List<WatchedFiles.Stamp> now = WatchedFiles.fingerprint(files);
+    long at = System.currentTimeMillis();
+    List<WatchedFiles.Stamp> now = WatchedFiles.fingerprint(files, fingerprint, fingerprintedAt);
+    fingerprintedAt = at;
     if (now.equals(fingerprint)) {
       return;
     }
@@ -196,6 +202,7 @@ public final class HoconMeshSource implements MeshUpdates, AutoCloseable {
     WatchedFiles.of(file).ifPresent(fresh -> {
       if (!fresh.equals(files)) {
         files = fresh;
+        fingerprintedAt = System.currentTimeMillis();
         fingerprint = WatchedFiles.fingerprint(files);
         watch(files);
       }

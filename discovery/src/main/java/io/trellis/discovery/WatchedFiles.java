@@ -7,11 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -30,8 +31,18 @@ final class WatchedFiles {
   private static final long MAX_HASHED_BYTES = 16L << 20;
   private static final int MAX_DIRECTORY_ENTRIES = 1_000;
 
-  /** One file's state: size, mtime and a content checksum ({@code -1} where absent). */
-  record Stamp(Path path, long size, long modifiedMillis, long crc) {}
+  /**
+   * Slack for coarse file timestamps and for the kernel's clock lagging {@link
+   * System#currentTimeMillis} when deciding that a file has not been written since a fingerprint.
+   */
+  private static final long TIMESTAMP_SLACK_MILLIS = 2_000;
+
+  /**
+   * One file's state: size, mtime, ctime (the inode's last change, which no program can set
+   * back; {@code -1} where the file system does not say) and a content checksum ({@code -1} where
+   * absent).
+   */
+  record Stamp(Path path, long size, long modifiedMillis, long changedMillis, long crc) {}
 
   private WatchedFiles() {}
 
@@ -74,6 +85,18 @@ final class WatchedFiles {
 
   /** The current state of every file (a directory stands for the regular files directly in it). */
   static List<Stamp> fingerprint(List<Path> files) {
+    return fingerprint(files, List.of(), Long.MIN_VALUE);
+  }
+
+  /**
+   * As {@link #fingerprint(List)}, without reading again a file whose stamp in {@code previous}
+   * (taken at {@code previousAtMillis}, read before it started) still holds and whose ctime is
+   * older than that fingerprint: any write, and any change of mtime, since then would have moved
+   * the ctime past it, so the content is the one checksummed. A proxy polls every second, and
+   * reading mesh.conf whole each time put a file open, a read and their allocation on the proxy's
+   * core once a second (bench/RESULTS.md, session 7).
+   */
+  static List<Stamp> fingerprint(List<Path> files, List<Stamp> previous, long previousAtMillis) {
     List<Stamp> stamps = new ArrayList<>();
     for (Path file : files) {
       if (Files.isDirectory(file)) {
@@ -86,23 +109,48 @@ final class WatchedFiles {
             entries.add(entry);
           }
         } catch (IOException e) {
-          stamps.add(new Stamp(file, -1, -1, -1));
+          stamps.add(new Stamp(file, -1, -1, -1, -1));
         }
-        entries.stream().filter(Files::isRegularFile).forEach(f -> stamps.add(stamp(f)));
+        for (Path entry : entries) {
+          if (Files.isRegularFile(entry)) {
+            stamps.add(stamp(entry, previous, previousAtMillis));
+          }
+        }
       } else {
-        stamps.add(stamp(file));
+        stamps.add(stamp(file, previous, previousAtMillis));
       }
     }
     return stamps;
   }
 
-  private static Stamp stamp(Path file) {
+  private static Stamp stamp(Path file, List<Stamp> previous, long previousAtMillis) {
     try {
-      long size = Files.size(file);
-      long modified = Files.getLastModifiedTime(file, new LinkOption[0]).toMillis();
-      return new Stamp(file, size, modified, crc(file));
+      long size;
+      long modified;
+      long changed;
+      try {
+        Map<String, Object> unix = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime");
+        size = (Long) unix.get("size");
+        modified = ((FileTime) unix.get("lastModifiedTime")).toMillis();
+        changed = ((FileTime) unix.get("ctime")).toMillis();
+      } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+        size = Files.size(file);
+        modified = Files.getLastModifiedTime(file).toMillis();
+        changed = -1; // unknown: always read
+      }
+      if (changed >= 0 && changed < previousAtMillis - TIMESTAMP_SLACK_MILLIS) {
+        for (Stamp before : previous) {
+          if (before.path().equals(file)
+              && before.size() == size
+              && before.modifiedMillis() == modified
+              && before.changedMillis() == changed) {
+            return before;
+          }
+        }
+      }
+      return new Stamp(file, size, modified, changed, crc(file));
     } catch (IOException e) {
-      return new Stamp(file, -1, -1, -1); // missing or unreadable: the loader will say why
+      return new Stamp(file, -1, -1, -1, -1); // missing or unreadable: the loader will say why
     }
   }
 
