@@ -161,11 +161,10 @@ public final class EventRing {
         error);
   }
 
-  /** An event of {@code kind}; the request's fields (id, addresses, path...) from {@code request}. */
+  /** An event of {@code kind}; the request's fields (id, addresses, path...) from {@code record}. */
   private void write(
-      TapRecord.Kind kind, TapRecord request, long wallMillis, int status, long nanos,
+      TapRecord.Kind kind, TapRecord record, long wallMillis, int status, long nanos,
       String grpcStatus, long responseBytes, String error) {
-    TapRecord record = request;
     long seq = next.getAndIncrement();
     Slot s = slots[(int) (seq % capacity)];
     if (!BUSY.compareAndSet(s, 0, 1)) {
