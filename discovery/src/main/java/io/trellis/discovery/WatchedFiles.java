@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +98,10 @@ final class WatchedFiles {
    * core once a second (bench/RESULTS.md, session 7).
    */
   static List<Stamp> fingerprint(List<Path> files, List<Stamp> previous, long previousAtMillis) {
+    Map<Path, Stamp> before = new HashMap<>();
+    for (Stamp stamp : previous) {
+      before.put(stamp.path(), stamp);
+    }
     List<Stamp> stamps = new ArrayList<>();
     for (Path file : files) {
       if (Files.isDirectory(file)) {
@@ -113,17 +118,18 @@ final class WatchedFiles {
         }
         for (Path entry : entries) {
           if (Files.isRegularFile(entry)) {
-            stamps.add(stamp(entry, previous, previousAtMillis));
+            stamps.add(stamp(entry, before.get(entry), previousAtMillis));
           }
         }
       } else {
-        stamps.add(stamp(file, previous, previousAtMillis));
+        stamps.add(stamp(file, before.get(file), previousAtMillis));
       }
     }
     return stamps;
   }
 
-  private static Stamp stamp(Path file, List<Stamp> previous, long previousAtMillis) {
+  /** {@code before}: the file's stamp in the previous fingerprint, or null. */
+  private static Stamp stamp(Path file, Stamp before, long previousAtMillis) {
     try {
       long size;
       long modified;
@@ -138,15 +144,13 @@ final class WatchedFiles {
         modified = Files.getLastModifiedTime(file).toMillis();
         changed = -1; // unknown: always read
       }
-      if (changed >= 0 && changed < previousAtMillis - TIMESTAMP_SLACK_MILLIS) {
-        for (Stamp before : previous) {
-          if (before.path().equals(file)
-              && before.size() == size
-              && before.modifiedMillis() == modified
-              && before.changedMillis() == changed) {
-            return before;
-          }
-        }
+      if (before != null
+          && changed >= 0
+          && changed < previousAtMillis - TIMESTAMP_SLACK_MILLIS
+          && before.size() == size
+          && before.modifiedMillis() == modified
+          && before.changedMillis() == changed) {
+        return before;
       }
       return new Stamp(file, size, modified, changed, crc(file));
     } catch (IOException e) {
