@@ -23,8 +23,10 @@ public record ProxySettings(
    * @param kind {@code pekko} (pekko TCP + pekko-http, the default) or {@code loop} (our selector
    *     loops, experimental)
    * @param loops selector loops (threads) when {@code kind = loop}
+   * @param directUpstreams the fused path reads and writes its plaintext upstream sockets itself
+   *     (see {@link io.trellis.proxy.fused.FusedPath#directUpstreams()})
    */
-  public record Transport(Kind kind, int loops) {
+  public record Transport(Kind kind, int loops, boolean directUpstreams) {
     /** The transport kinds. */
     public enum Kind {
       PEKKO,
@@ -40,9 +42,10 @@ public record ProxySettings(
 
     static Transport fromConfig(Config c) {
       String kind = c.getString("kind");
+      boolean direct = c.getBoolean("direct-upstreams");
       return switch (kind) {
-        case "pekko" -> new Transport(Kind.PEKKO, c.getInt("loops"));
-        case "loop" -> new Transport(Kind.LOOP, c.getInt("loops"));
+        case "pekko" -> new Transport(Kind.PEKKO, c.getInt("loops"), direct);
+        case "loop" -> new Transport(Kind.LOOP, c.getInt("loops"), direct);
         default ->
             throw new IllegalArgumentException(
                 "trellis.proxy.transport.kind must be pekko or loop, was " + kind);

@@ -525,7 +525,8 @@ public final class Sidecar {
                                       ? settings.outbound().connectTimeout()
                                       : settings.inbound().connectTimeout(),
                                   server.idleTimeout(), 8,
-                                  settings.outbound().failFastTimeout()),
+                                  settings.outbound().failFastTimeout(),
+                                  settings.transport().directUpstreams()),
                               delegate,
                               others,
                               detect,

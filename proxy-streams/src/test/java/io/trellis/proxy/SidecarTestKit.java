@@ -52,9 +52,17 @@ abstract class SidecarTestKit {
   ProxySettings settings;
   ActorDestinations destinations;
 
+  /** Settings a test class adds to {@link #TEST_SETTINGS} (HOCON; they win). */
+  String extraSettings() {
+    return "";
+  }
+
   @BeforeAll
   void startSystem() {
-    Config config = ConfigFactory.parseString(TEST_SETTINGS).withFallback(ConfigFactory.load());
+    Config config =
+        ConfigFactory.parseString(extraSettings())
+            .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
+            .withFallback(ConfigFactory.load());
     system = ActorSystem.create(Behaviors.empty(), getClass().getSimpleName(), config);
     settings = ProxySettings.fromConfig(config);
     destinations = ActorDestinations.start(system, mesh, BalanceSettings.fromConfig(config));

@@ -27,7 +27,15 @@ import io.trellis.proxy.metrics.TlsLabels;
 import io.trellis.proxy.profile.ProfileRoute;
 import io.trellis.proxy.split.BackendTable;
 import io.trellis.proxy.tap.TapRecord;
+import io.trellis.proxy.http1.MalformedHttp;
+import io.trellis.proxy.transport.ChannelStage;
+import io.trellis.proxy.transport.EventLoop;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -119,12 +127,20 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     return new Logic();
   }
 
-  /** One upstream connection: a sub-stream writing bytes and reading decoded responses. */
+  /**
+   * One upstream connection. Either a sub-stream writing bytes and reading decoded responses (mTLS
+   * connections, or {@code directUpstreams} off), or <em>direct</em>: a plaintext socket this
+   * stage writes and reads itself on its loop, decoding responses with {@link
+   * Http1Decoder.Parser}. A sub-stream's elements cross between the two graphs as actor messages
+   * (an element, its pull, each part of a response: six or more per request); a direct
+   * connection's readiness is the only event that comes from outside the stage.
+   */
   private final class Upstream {
     final InetSocketAddress address;
     /** The identity the endpoint's proxy proves over mTLS; null: plaintext. */
     final IdentityName identity;
     final ArrayDeque<String> methods = new ArrayDeque<>(2);
+    /** Sub-stream connections only (null when direct). */
     final GraphStageLogic.SubSourceOutlet<ByteString> toServer;
     final GraphStageLogic.SubSinkInlet<Http1Part> fromServer;
     /** Requests this connection carried before the current one (a reused connection). */
@@ -135,11 +151,58 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     boolean pushed;
     boolean connected;
 
+    // Direct connections only (all on the loop thread that runs this stage).
+    final SocketChannel channel;
+    final Http1Decoder.Parser parser;
+    SelectionKey key;
+    EventLoop loop;
+    /** Readiness seen by the loop and not yet handled by the stage. */
+    int readyOps;
+    /** What the socket did not take of the element being written. */
+    ByteBuffer unwritten;
+    /** {@code OP_READ} is in the key's interest set (kept there while parts are wanted). */
+    boolean readArmed;
+    /** The stage wants the next response part (the sub-stream's pull). */
+    boolean partWanted;
+    /** The socket reached end of stream. */
+    boolean eof;
+    /** No more parts will come: the parser is done or the connection ended. */
+    boolean readDone;
+    /** Parts are being handed to the stage: a part wanted meanwhile is handed by the same turn. */
+    boolean delivering;
+
+    /** A sub-stream connection. */
     Upstream(Logic logic, InetSocketAddress address, IdentityName identity) {
       this.address = address;
       this.identity = identity;
       this.toServer = logic.new SubSourceOutlet<ByteString>("FusedHttp1.toServer");
       this.fromServer = logic.new SubSinkInlet<Http1Part>("FusedHttp1.fromServer");
+      this.channel = null;
+      this.parser = null;
+    }
+
+    /** A direct connection over {@code channel} (non-blocking, connected or connecting). */
+    Upstream(InetSocketAddress address, SocketChannel channel) {
+      this.address = address;
+      this.identity = null;
+      this.toServer = null;
+      this.fromServer = null;
+      this.channel = channel;
+      this.parser = Http1Decoder.Parser.responses(methods, path.limits());
+    }
+
+    boolean direct() {
+      return channel != null;
+    }
+
+    /** A response part was asked for and has not come yet. */
+    boolean partAsked() {
+      return direct() ? partWanted : fromServer.hasBeenPulled();
+    }
+
+    /** No more response parts will come. */
+    boolean partsEnded() {
+      return direct() ? readDone : fromServer.isClosed();
     }
   }
 
@@ -189,6 +252,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     private boolean closeAfterPending;
     private Runnable deregister = () -> {};
     private AsyncCallback<Call> published;
+    /** A direct upstream connection's readiness (its {@code readyOps}), from its loop. */
+    private AsyncCallback<Upstream> upstreamReady;
+    /** Parts of a direct connection read already, asked for outside a delivery. */
+    private AsyncCallback<Upstream> deliverLater;
     /**
      * Timers are not scheduled per request (each schedule and cancel is work for the scheduler
      * thread): one route-timeout timer and one idle timer per connection, each re-armed for what
@@ -251,8 +318,11 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               }
               if (call != null && call.upstream != null && !call.upstream.closed) {
                 Upstream u = call.upstream;
-                if (!u.fromServer.hasBeenPulled() && !u.fromServer.isClosed()) {
-                  u.fromServer.pull();
+                if (!u.partAsked() && !u.partsEnded()) {
+                  askPart(u, true);
+                  if (u.direct()) {
+                    deliver(u); // what was read already, now (the handler's last action)
+                  }
                 }
               }
             }
@@ -263,6 +333,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     public void preStart() {
       deregister = register.apply(createAsyncCallback(this::drain));
       published = createAsyncCallback(this::resume);
+      upstreamReady = createAsyncCallback(this::onUpstreamReady);
+      deliverLater = createAsyncCallback(this::deliver);
       armIdle();
       pull(in);
     }
@@ -549,8 +621,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       c.upstream = u;
       u.methods.add(c.request.method());
       emitToServer(u, Http1Encoder.head(upstreamHead(c.request)));
-      if (isAvailable(out) && !u.fromServer.hasBeenPulled()) {
-        u.fromServer.pull();
+      if (!u.closed && isAvailable(out) && !u.partAsked() && !u.partsEnded()) {
+        askPart(u, false);
       }
     }
 
@@ -590,6 +662,18 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     }
 
     private void emitToServer(Upstream u, ByteString bytes) {
+      if (u.direct()) {
+        if (!u.connected || u.unwritten != null) {
+          u.pending = bytes; // written once connected, or once the previous element is
+        } else {
+          try {
+            writeDirect(u, bytes);
+          } catch (IOException e) {
+            upstreamGone(u, e);
+          }
+        }
+        return;
+      }
       if (u.toServer.isAvailable()) {
         u.pushed = true;
         u.toServer.push(bytes);
@@ -614,6 +698,13 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
             lru.remove();
             break;
           }
+        }
+      }
+      EventLoop loop = EventLoop.current();
+      if (identity == null && path.directUpstreams() && loop != null) {
+        Upstream direct = openDirect(address, loop);
+        if (direct != null) {
+          return direct;
         }
       }
       Upstream u = new Upstream(this, address, identity);
@@ -687,11 +778,256 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       return u;
     }
 
+    /**
+     * Asks for the next response part. A direct connection hands it over when it is read, or,
+     * when it was read already, by the delivery running now ({@code deliveredByCaller}: the
+     * caller delivers as its last action) or else by one that comes next, outside this call.
+     */
+    private void askPart(Upstream u, boolean deliveredByCaller) {
+      if (!u.direct()) {
+        u.fromServer.pull();
+        return;
+      }
+      u.partWanted = true;
+      if (u.connected && !u.readArmed && !u.eof) {
+        u.readArmed = true;
+        u.loop.arm(u.key, SelectionKey.OP_READ);
+      }
+      if (!deliveredByCaller && !u.delivering && (u.eof || u.parser.buffered())) {
+        deliverLater.invoke(u);
+      }
+    }
+
+    // ---- direct upstream connections ------------------------------------------------------
+
+    private Upstream openDirect(InetSocketAddress address, EventLoop loop) {
+      SocketChannel channel = null;
+      Upstream u;
+      try {
+        channel = SocketChannel.open();
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        u = new Upstream(address, channel);
+        u.loop = loop;
+        u.connected = channel.connect(address);
+        u.key =
+            loop.register(
+                channel,
+                u.connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT,
+                (EventLoop.ReadKeepingHandler)
+                    (k, ready) -> {
+                      u.readyOps |= ready;
+                      upstreamReady.invoke(u);
+                    });
+        u.readArmed = u.connected;
+      } catch (IOException e) {
+        if (channel != null) {
+          try {
+            channel.close();
+          } catch (IOException ignored) {
+            // closing anyway
+          }
+        }
+        return null; // the sub-stream connection reports the failure as it always has
+      }
+      upstreams.put(address, u);
+      if (!u.connected) {
+        scheduleOnce(CONNECT, path.connectTimeout());
+      }
+      return u;
+    }
+
+    private void onUpstreamReady(Upstream u) {
+      int ready = u.readyOps;
+      u.readyOps = 0;
+      if (u.closed) {
+        return;
+      }
+      try {
+        if ((ready & SelectionKey.OP_CONNECT) != 0) {
+          try {
+            u.channel.finishConnect();
+          } catch (IOException e) {
+            java.net.ConnectException ce =
+                new java.net.ConnectException("cannot connect to " + u.address + ": " + e);
+            ce.initCause(e);
+            throw ce;
+          }
+          u.connected = true;
+          cancelTimer(CONNECT);
+          u.readArmed = true;
+          u.loop.arm(u.key, SelectionKey.OP_READ);
+          if (u.pending != null) {
+            ByteString bytes = u.pending;
+            u.pending = null;
+            writeDirect(u, bytes);
+          }
+        }
+        if ((ready & SelectionKey.OP_WRITE) != 0 && u.unwritten != null && !u.closed) {
+          u.channel.write(u.unwritten);
+          if (u.unwritten.hasRemaining()) {
+            u.loop.arm(u.key, SelectionKey.OP_WRITE);
+          } else {
+            u.unwritten = null;
+            writtenDirect(u);
+          }
+        }
+        if ((ready & SelectionKey.OP_READ) != 0 && u.readArmed && !u.closed) {
+          readDirect(u);
+        }
+      } catch (IOException e) {
+        upstreamGone(u, e);
+      }
+    }
+
+    /** Writes {@code bytes} at once; what the socket does not take waits for writability. */
+    private void writeDirect(Upstream u, ByteString bytes) throws IOException {
+      if (bytes.size() > ChannelStage.WRITE_BUFFER_SIZE) {
+        u.unwritten = bytes.asByteBuffer();
+        u.channel.write(u.unwritten);
+        if (u.unwritten.hasRemaining()) {
+          ByteBuffer rest = ByteBuffer.allocate(u.unwritten.remaining()).put(u.unwritten).flip();
+          u.unwritten = rest;
+          u.loop.arm(u.key, SelectionKey.OP_WRITE);
+          return;
+        }
+        u.unwritten = null;
+      } else {
+        ByteBuffer buffer = ChannelStage.writeBuffer();
+        try {
+          bytes.copyToBuffer(buffer);
+          buffer.flip();
+          u.channel.write(buffer);
+          if (buffer.hasRemaining()) {
+            u.unwritten = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
+            u.loop.arm(u.key, SelectionKey.OP_WRITE);
+            return;
+          }
+        } finally {
+          buffer.clear(); // the thread's buffer: free for the next write, whatever happened
+        }
+      }
+      writtenDirect(u);
+    }
+
+    /** An element is written whole: the next one, or more of the request body. */
+    private void writtenDirect(Upstream u) {
+      if (u.pending != null) {
+        ByteString bytes = u.pending;
+        u.pending = null;
+        try {
+          writeDirect(u, bytes);
+        } catch (IOException e) {
+          upstreamGone(u, e);
+        }
+      } else if (call != null
+          && call.upstream == u
+          && !call.requestEnded
+          && !hasBeenPulled(in)
+          && !isClosed(in)) {
+        pull(in);
+      }
+    }
+
+    /**
+     * One read. Bytes go to the parser; parts are handed over while they are wanted. A readiness
+     * while no part is wanted still reads once (so that a server closing an idle connection is
+     * seen at once), then reads stop until a part is wanted: what is buffered stays bounded.
+     */
+    private void readDirect(Upstream u) throws IOException {
+      ByteBuffer buffer = ChannelStage.readBuffer(16 * 1024);
+      int n;
+      try {
+        n = u.channel.read(buffer);
+        if (n > 0) {
+          buffer.flip();
+          u.parser.feed(ByteString.fromByteBuffer(buffer)); // a copy
+        }
+      } finally {
+        buffer.clear(); // the thread's buffer: free for the next read, whatever happened
+      }
+      if (n < 0) {
+        u.eof = true;
+        u.readArmed = false;
+        u.loop.disarm(u.key, SelectionKey.OP_READ); // end of stream stays readable
+      }
+      if (!u.partWanted) {
+        if (u.readArmed) {
+          u.readArmed = false;
+          u.loop.disarm(u.key, SelectionKey.OP_READ); // armed again when a part is wanted
+        }
+        if (u.eof && !u.parser.buffered() && (call == null || call.upstream != u)) {
+          upstreamGone(u, null); // an idle connection the server closed: not kept
+        }
+        return;
+      }
+      deliver(u);
+    }
+
+    /**
+     * Hands the parts read so far over while they are wanted; at the end of the input, the end of
+     * the connection. Parts wanted while this runs (a head held for its body) are handed over by
+     * the same loop; never re-entered.
+     */
+    private void deliver(Upstream u) {
+      if (u.delivering) {
+        return;
+      }
+      u.delivering = true;
+      try {
+        while (!u.closed && u.partWanted) {
+          Http1Part part;
+          try {
+            part = u.parser.next();
+          } catch (MalformedHttp e) {
+            part = u.parser.malformed(e);
+          }
+          if (part == null) {
+            if (!u.eof) {
+              return; // more bytes needed: reads are armed while a part is wanted
+            }
+            try {
+              part = u.parser.atEnd();
+            } catch (IOException truncated) {
+              u.readDone = true;
+              upstreamGone(u, truncated);
+              return;
+            }
+            if (part == null) {
+              u.readDone = true;
+              upstreamGone(u, null);
+              return;
+            }
+          }
+          u.partWanted = false;
+          response(u, part);
+          if (u.parser.done() && !u.closed) {
+            u.readDone = true;
+            upstreamGone(u, null);
+            return;
+          }
+        }
+      } finally {
+        u.delivering = false;
+      }
+    }
+
     private void closeUpstream(Upstream u) {
       if (u.closed) {
         return;
       }
       u.closed = true;
+      if (u.direct()) {
+        u.readDone = true;
+        u.unwritten = null;
+        u.pending = null;
+        try {
+          u.channel.close(); // on its loop: the selector lets the descriptor go at its next select
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+        return;
+      }
       if (!u.toServer.isClosed()) {
         u.toServer.complete();
       }
@@ -816,9 +1152,9 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
           && !c.bodyless
           && head.framing() instanceof Length l
           && l.length() > 0
-          && !c.upstream.fromServer.isClosed()) {
+          && !c.upstream.partsEnded()) {
         c.heldHead = encoded;
-        c.upstream.fromServer.pull(); // out stays available for head + first body bytes
+        askPart(c.upstream, false); // out stays available for head + first body bytes
         return;
       }
       push(out, encoded);

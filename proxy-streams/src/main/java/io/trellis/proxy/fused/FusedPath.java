@@ -42,6 +42,9 @@ import java.util.function.Supplier;
  *     endpoint it used, least recently used closed first)
  * @param failFast outbound: how long a request waits for its service's first snapshot at most
  *     (then it is delegated, and waits for an endpoint that long again)
+ * @param directUpstreams a plaintext upstream connection is a socket the path reads and writes
+ *     itself on its loop ({@code trellis.proxy.transport.direct-upstreams}); false: a sub-stream
+ *     of the transport's socket stage and the response decoder, as mTLS connections always are
  */
 public record FusedPath(
     Direction direction,
@@ -63,7 +66,8 @@ public record FusedPath(
     Duration connectTimeout,
     Duration idleTimeout,
     int maxUpstreams,
-    Duration failFast) {
+    Duration failFast,
+    boolean directUpstreams) {
 
   public FusedPath {
     if (maxUpstreams < 1) {

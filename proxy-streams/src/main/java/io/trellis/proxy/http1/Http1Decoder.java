@@ -85,10 +85,7 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
   }
 
   private final class Logic extends GraphStageLogic {
-    private ByteString buf = ByteString.emptyByteString();
-    private State state = State.HEAD;
-    private int scanFrom;
-    private long remaining;
+    private final Parser parser = new Parser(requests, requestMethods, limits);
 
     Logic() {
       super(shape);
@@ -97,7 +94,7 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
           new AbstractInHandler() {
             @Override
             public void onPush() throws IOException {
-              buf = buf.concat(grab(in));
+              parser.feed(grab(in));
               if (isAvailable(out)) {
                 produce();
               }
@@ -124,33 +121,114 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
     private void produce() throws IOException {
       Http1Part part;
       try {
-        part = step();
+        part = parser.next();
       } catch (MalformedHttp e) {
-        state = State.DONE;
-        push(out, new Malformed(e.status(), e.getMessage()));
+        push(out, parser.malformed(e));
         completeStage();
         return;
       }
       if (part != null) {
         push(out, part);
-        if (state == State.DONE) {
+        if (parser.done()) {
           completeStage();
         }
       } else if (!isClosed(in)) {
         if (!hasBeenPulled(in)) {
           pull(in);
         }
-      } else if (state == State.UNTIL_CLOSE) {
-        state = State.DONE;
-        push(out, END);
-        completeStage();
-      } else if (state == State.HEAD && buf.isEmpty()) {
-        completeStage();
-      } else if (state == State.HEAD && requests) {
-        completeStage(); // an incomplete head: the client went away
       } else {
-        failStage(new IOException("connection closed in the middle of a message (" + state + ")"));
+        Http1Part last;
+        try {
+          last = parser.atEnd();
+        } catch (IOException truncated) {
+          failStage(truncated);
+          return;
+        }
+        if (last != null) {
+          push(out, last);
+        }
+        completeStage();
       }
+    }
+  }
+
+  /**
+   * The decoder as a plain state machine, for a reader that owns its socket (the fused path's
+   * upstream connections) as well as for the stage: bytes are {@link #feed fed} in as read, and
+   * {@link #next} returns one element at a time, null when it needs more bytes. Bounded as the
+   * stage is: the buffer holds at most one incomplete head or chunk line plus what one read got.
+   */
+  public static final class Parser {
+    private final boolean requests;
+    private final Queue<String> requestMethods;
+    private final HeadParser.Limits limits;
+    private ByteString buf = ByteString.emptyByteString();
+    private State state = State.HEAD;
+    private int scanFrom;
+    private long remaining;
+    private boolean pendingEnd;
+
+    private Parser(boolean requests, Queue<String> requestMethods, HeadParser.Limits limits) {
+      this.requests = requests;
+      this.requestMethods = requestMethods;
+      this.limits = limits;
+    }
+
+    /**
+     * A response parser; {@code requestMethods} as for {@link Http1Decoder#responses}, written
+     * by the same thread that calls this parser.
+     */
+    public static Parser responses(Queue<String> requestMethods, HeadParser.Limits limits) {
+      return new Parser(false, requestMethods, limits);
+    }
+
+    /** Appends bytes read. */
+    public void feed(ByteString bytes) {
+      buf = buf.isEmpty() ? bytes : buf.concat(bytes);
+    }
+
+    /** Bytes fed and not yet returned as elements. */
+    public boolean buffered() {
+      return !buf.isEmpty() || pendingEnd;
+    }
+
+    /** The last element was returned (a message delimited by the connection's end, or broken). */
+    public boolean done() {
+      return state == State.DONE;
+    }
+
+    /** The element that reports {@code e} (after which the parser is done). */
+    public Malformed malformed(MalformedHttp e) {
+      state = State.DONE;
+      return new Malformed(e.status(), e.getMessage());
+    }
+
+    /**
+     * The next element from what was fed, or null when more bytes are needed.
+     *
+     * @throws MalformedHttp broken input (then {@link #malformed} makes its element)
+     */
+    public Http1Part next() throws MalformedHttp {
+      return state == State.DONE ? null : step();
+    }
+
+    /**
+     * The input ended and {@link #next} returned null: the last element (the {@link End} of a
+     * response delimited by the connection's end), or null for a clean end between messages.
+     *
+     * @throws IOException the input ended in the middle of a message
+     */
+    public Http1Part atEnd() throws IOException {
+      if (state == State.UNTIL_CLOSE) {
+        state = State.DONE;
+        return END;
+      }
+      if (state == State.DONE
+          || (state == State.HEAD && (buf.isEmpty() || requests))) {
+        state = State.DONE; // an incomplete request head: the client went away
+        return null;
+      }
+      throw new IOException("connection closed in the middle of a message (" + state + ")");
     }
 
     /** The next element from the buffer, or null when more input is needed. */
@@ -219,8 +297,6 @@ public final class Http1Decoder extends GraphStage<FlowShape<ByteString, Http1Pa
           return null;
       }
     }
-
-    private boolean pendingEnd;
 
     private Http1Part head() throws MalformedHttp {
       if (pendingEnd) {

@@ -28,8 +28,8 @@ public final class KamonSetup {
   private KamonSetup() {}
 
   /**
-   * Kamon's metrics tick: never, in practice. Nothing reports on a tick, and a tick would reset
-   * the instruments, whose totals since start {@link ScrapeOnDemand} reads.
+   * Kamon's metrics and spans ticks: never, in practice. Nothing reports on a tick, and a metrics
+   * tick would reset the instruments, whose totals since start {@link ScrapeOnDemand} reads.
    */
   private static final String NO_TICK = "3650d";
 
@@ -52,6 +52,13 @@ public final class KamonSetup {
                 + NO_TICK
                 + "\n"
                 + "kamon.metric.optimistic-tick-alignment = no\n"
+                // The proxy makes no Kamon spans. Kamon's default adaptive sampler still re-plans
+                // every second on the scheduler thread, 0.1-0.4 ms on the proxy's core each time
+                // (perf sched, bench/RESULTS.md session 8); with no spans, nothing flushes them.
+                + "kamon.trace.sampler = never\n"
+                + "kamon.trace.tick-interval = "
+                + NO_TICK
+                + "\n"
                 + "kamon.prometheus.start-embedded-http-server = no\n"
                 + "kamon.prometheus.include-environment-tags = yes\n"
                 + "kamon.environment.tags {\n"

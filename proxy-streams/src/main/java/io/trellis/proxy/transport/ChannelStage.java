@@ -69,8 +69,11 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
   /** The read buffer of each thread that reads sockets (the loops), sized for the largest read. */
   private static final ThreadLocal<ByteBuffer> READ_BUFFERS = new ThreadLocal<>();
 
-  /** This thread's read buffer, cleared, with room for {@code size} bytes and no more. */
-  static ByteBuffer readBuffer(int size) {
+  /**
+   * This thread's read buffer, cleared, with room for {@code size} bytes and no more. Whoever
+   * reads into it copies what it got out before anything else can run on this thread.
+   */
+  public static ByteBuffer readBuffer(int size) {
     return threadBuffer(READ_BUFFERS, size);
   }
 
@@ -88,7 +91,7 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
    * Elements up to this size are written from {@link #writeBuffer()}; larger ones from their own
    * buffer (a heap copy the JDK copies again into a temporary direct buffer).
    */
-  static final int WRITE_BUFFER_SIZE = 16 * 1024;
+  public static final int WRITE_BUFFER_SIZE = 16 * 1024;
 
   /** The write buffer of each thread that writes sockets (the loops). */
   private static final ThreadLocal<ByteBuffer> WRITE_BUFFERS = new ThreadLocal<>();
@@ -96,9 +99,10 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
   /**
    * This thread's write buffer, cleared. An element is copied into it once, from however many
    * parts it has, and written from there: no compacted copy of a many-part element, no read-only
-   * wrapper per part, no copy by the JDK into a temporary direct buffer.
+   * wrapper per part, no copy by the JDK into a temporary direct buffer. Whoever writes from it
+   * copies out what the socket did not take before anything else can run on this thread.
    */
-  static ByteBuffer writeBuffer() {
+  public static ByteBuffer writeBuffer() {
     return threadBuffer(WRITE_BUFFERS, WRITE_BUFFER_SIZE);
   }
 
