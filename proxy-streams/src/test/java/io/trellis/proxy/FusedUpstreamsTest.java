@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * bytes nobody asked for. Client -> outbound proxy -> inbound proxy -> a scripted app on a plain
  * socket, so both proxies' upstream connections are exercised. Plaintext upstream connections are
  * the proxy's own sockets here ({@code trellis.proxy.transport.direct-upstreams = on}, the
- * default); {@link SubStreams} runs the same scenarios with them as sub-streams.
+ * default); {@link FusedUpstreamsSubStreamsTest} runs the same scenarios with them as sub-streams.
  */
 class FusedUpstreamsTest extends SidecarTestKit {
   static final byte[] BIG = new byte[1 << 20];
@@ -36,14 +36,6 @@ class FusedUpstreamsTest extends SidecarTestKit {
   static {
     for (int i = 0; i < BIG.length; i++) {
       BIG[i] = (byte) (i * 31 + (i >> 11));
-    }
-  }
-
-  /** The same scenarios with every upstream connection a sub-stream. */
-  static class SubStreams extends FusedUpstreamsTest {
-    @Override
-    String extraSettings() {
-      return "trellis.proxy.transport.direct-upstreams = off\n";
     }
   }
 

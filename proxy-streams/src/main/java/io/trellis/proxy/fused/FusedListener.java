@@ -5,7 +5,6 @@ import io.trellis.proxy.detect.Detected;
 import io.trellis.proxy.detect.HttpListener;
 import io.trellis.proxy.detect.OtherProtocols;
 import io.trellis.proxy.detect.ProxyListener;
-import io.trellis.proxy.detect.Sniff;
 import io.trellis.proxy.http1.Http1Decoder;
 import io.trellis.proxy.transport.LoopTransport;
 import java.net.InetSocketAddress;
@@ -95,38 +94,40 @@ public final class FusedListener implements ProxyListener {
       UnaryOperator<Flow<ByteString, ByteString, NotUsed>> meter) {
     Connections connections = new Connections();
     CompletableFuture<FusedListener> bound = new CompletableFuture<>();
+    boolean opaque = others != null && others.opaque();
+    // The head is read by the transport before the connection's graph exists, so the flow chosen
+    // for it is fused with the socket's stage (Sniff.thenServe's flatMapPrefix would make it a
+    // sub-stream: every element and pull an actor message between two graphs).
+    LoopTransport.Sniffing sniffing =
+        new LoopTransport.Sniffing(
+            opaque ? head -> !head.isEmpty() : Detected::decisive,
+            limits.maxPrefix(),
+            limits.timeout());
     path.transport()
         .bind(
             new InetSocketAddress(at.host(), at.port()),
             backlog,
             maxConnections,
-            remote -> {
+            sniffing,
+            (remote, head) -> {
               // HTTP inside a verified mTLS session: HTTP/1.1 fused, h2 by the delegate's server
               OtherProtocols.HttpServers servers =
                   (kind, from, peer) ->
                       kind == Detected.HTTP1
                           ? fused(path, from, peer, connections)
                           : delegate.servers().serve(kind, from, peer);
-              boolean opaque = others != null && others.opaque();
-              return Sniff.thenServe(
-                  Sniff.head(
-                      opaque ? head -> !head.isEmpty() : Detected::decisive,
-                      limits.maxPrefix(),
-                      limits.timeout()),
-                  head -> {
-                    Detected kind = Detected.of(head);
-                    if (opaque && kind != Detected.TLS) {
-                      kind = Detected.OPAQUE;
-                    }
-                    return switch (kind) {
-                      case HTTP1 -> meter.apply(fused(path, remote, null, connections));
-                      case HTTP2 -> meter.apply(delegate.servers().serve(kind, remote, null));
-                      case TLS, OPAQUE ->
-                          others != null
-                              ? others.serve(kind, remote, servers)
-                              : path.transport().connect(path.delegate());
-                    };
-                  });
+              Detected kind = Detected.of(head);
+              if (opaque && kind != Detected.TLS) {
+                kind = Detected.OPAQUE;
+              }
+              return switch (kind) {
+                case HTTP1 -> meter.apply(fused(path, remote, null, connections));
+                case HTTP2 -> meter.apply(delegate.servers().serve(kind, remote, null));
+                case TLS, OPAQUE ->
+                    others != null
+                        ? others.serve(kind, remote, servers)
+                        : path.transport().connect(path.delegate());
+              };
             })
         .whenComplete(
             (binding, failure) -> {

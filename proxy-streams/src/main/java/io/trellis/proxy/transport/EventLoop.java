@@ -7,6 +7,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -68,7 +69,14 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
   /** Called by the select for each ready key (one instance, made once). */
   private final Consumer<SelectionKey> dispatcher = this::dispatch;
   private final LoopThread thread;
+  /** Tasks from other threads. */
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /**
+   * Tasks the loop gives itself (most of them: a stream's mailbox scheduled by the readiness it
+   * handled), touched by the loop thread only: no queue node per task, as the concurrent queue
+   * allocates one (5.6 % of the bytes a proxy allocated at 2,000 req/s, JFR, session 8).
+   */
+  private final ArrayDeque<Runnable> ownTasks = new ArrayDeque<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private volatile boolean closing;
   // Diagnostics for tests, plain fields written by the loop thread only (no fence per turn on
@@ -153,8 +161,12 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     if (closing) {
       throw new RejectedExecutionException("event loop " + thread.getName() + " is closed");
     }
+    if (inLoop()) {
+      ownTasks.add(task); // the loop runs it before it selects again
+      return;
+    }
     tasks.add(task);
-    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+    if (wakeupPending.compareAndSet(false, true)) {
       selector.wakeup();
     }
   }
@@ -170,7 +182,7 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
       try {
         // The select calls dispatch for each ready key: no selected-key set, so no set entry and
         // no iterator per readiness (1.4 % of the proxy's allocation, JFR).
-        if (tasks.isEmpty()) {
+        if (tasks.isEmpty() && ownTasks.isEmpty()) {
           selector.select(dispatcher);
         } else {
           selector.selectNow(dispatcher);
@@ -208,7 +220,19 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
 
   private void runTasks() {
     for (int i = 0; i < MAX_TASKS_PER_TURN; i++) {
-      Runnable task = tasks.poll();
+      // Both queues take turns, so neither starves the other.
+      Runnable task;
+      if ((i & 1) == 0) {
+        task = ownTasks.poll();
+        if (task == null) {
+          task = tasks.poll();
+        }
+      } else {
+        task = tasks.poll();
+        if (task == null) {
+          task = ownTasks.poll();
+        }
+      }
       if (task == null) {
         return;
       }
@@ -260,6 +284,10 @@ public final class EventLoop extends AbstractExecutorService implements AutoClos
     shutdown();
     List<Runnable> left = new ArrayList<>(tasks);
     tasks.clear();
+    if (inLoop()) {
+      left.addAll(ownTasks);
+      ownTasks.clear();
+    }
     return left;
   }
 

@@ -13,7 +13,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.dispatch.DispatcherConfigurator;
@@ -102,6 +109,13 @@ public final class LoopTransport {
     void close();
   }
 
+  /**
+   * How a listener tells a connection's protocol from its first bytes: they are read until {@code
+   * decisive} says they are enough, {@code maxBytes} have arrived, {@code timeout} has passed
+   * (then what arrived, possibly nothing, is the head) or the client ends its side.
+   */
+  public record Sniffing(Predicate<ByteString> decisive, int maxBytes, Duration timeout) {}
+
   /** As {@link #bind(InetSocketAddress, int, int, Function)} without a connection limit. */
   public CompletionStage<Binding> bind(
       InetSocketAddress bind,
@@ -121,6 +135,24 @@ public final class LoopTransport {
       int backlog,
       int maxConnections,
       Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
+    return bind(bind, backlog, maxConnections, null, (remote, head) -> handler.apply(remote));
+  }
+
+  /**
+   * Listens on {@code bind} as {@link #bind(InetSocketAddress, int, int, Function)} does, but a
+   * connection's graph is made only once its head is read ({@code sniffing}, on the connection's
+   * loop, before any stream exists): {@code byHead} chooses the flow for the client's address and
+   * head, and that flow gets the head first, then the rest. The choice is made once, so the
+   * graph is one fused graph: no sub-stream, whose every element and pull would cross between two
+   * graphs as an actor message (pekko's {@code flatMapPrefix}). A client that ends its side
+   * before sending anything is closed.
+   */
+  public CompletionStage<Binding> bind(
+      InetSocketAddress bind,
+      int backlog,
+      int maxConnections,
+      Sniffing sniffing,
+      BiFunction<InetSocketAddress, ByteString, Flow<ByteString, ByteString, ?>> byHead) {
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be >= 1, was " + maxConnections);
     }
@@ -132,7 +164,8 @@ public final class LoopTransport {
             ServerSocketChannel server = ServerSocketChannel.open();
             server.bind(bind, backlog);
             server.configureBlocking(false);
-            Acceptor acceptor = new Acceptor(server, acceptLoop, maxConnections, handler);
+            Acceptor acceptor =
+                new Acceptor(server, acceptLoop, maxConnections, sniffing, byHead);
             acceptor.key =
                 acceptLoop.register(server, SelectionKey.OP_ACCEPT, (key, ready) -> acceptor.run());
             InetSocketAddress local = (InetSocketAddress) server.getLocalAddress();
@@ -160,7 +193,8 @@ public final class LoopTransport {
     private final ServerSocketChannel server;
     private final EventLoop acceptLoop;
     private final int maxConnections;
-    private final Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler;
+    private final Sniffing sniffing;
+    private final BiFunction<InetSocketAddress, ByteString, Flow<ByteString, ByteString, ?>> byHead;
     private final AtomicInteger open = new AtomicInteger();
     private SelectionKey key;
     /** Accepting stopped at the limit (only read and written on the accept loop). */
@@ -170,11 +204,13 @@ public final class LoopTransport {
         ServerSocketChannel server,
         EventLoop acceptLoop,
         int maxConnections,
-        Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> handler) {
+        Sniffing sniffing,
+        BiFunction<InetSocketAddress, ByteString, Flow<ByteString, ByteString, ?>> byHead) {
       this.server = server;
       this.acceptLoop = acceptLoop;
       this.maxConnections = maxConnections;
-      this.handler = handler;
+      this.sniffing = sniffing;
+      this.byHead = byHead;
     }
 
     void run() {
@@ -184,6 +220,7 @@ public final class LoopTransport {
           return; // not armed again until a connection closes
         }
         SocketChannel client = null;
+        boolean counted = false;
         try {
           client = server.accept();
           if (client == null) {
@@ -194,20 +231,21 @@ public final class LoopTransport {
           Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
           InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
           open.incrementAndGet();
-          Flow.fromGraph(new ChannelStage(client, loop.loop(), options))
-              .join(
-                  handler
-                      .apply(remote)
-                      .watchTermination(
-                          (m, done) -> {
-                            done.whenComplete((ok, failure) -> closed());
-                            return m;
-                          }))
-              .withAttributes(ActorAttributes.dispatcher(loop.dispatcherId()))
-              .run(mat);
+          counted = true;
+          if (sniffing == null) {
+            serve(client, loop, remote, null);
+          } else if (loop.loop().inLoop()) {
+            new HeadReader(client, loop, remote).start();
+          } else {
+            HeadReader reader = new HeadReader(client, loop, remote);
+            loop.loop().execute(reader::start);
+          }
         } catch (IOException | RuntimeException e) {
           log.warning("transport: dropping a connection: {}", e.toString());
           closeQuietly(client);
+          if (counted) {
+            closed();
+          }
           if (client == null) {
             break; // accept itself failed (e.g. out of descriptors): try at the next readiness
           }
@@ -215,6 +253,129 @@ public final class LoopTransport {
       }
       if (server.isOpen()) {
         acceptLoop.arm(key, SelectionKey.OP_ACCEPT);
+      }
+    }
+
+    /**
+     * Materializes the connection's graph on its loop's dispatcher: the socket's stage joined to
+     * the flow for it, which gets {@code head} (when sniffed) before the rest.
+     */
+    private void serve(SocketChannel client, Loop loop, InetSocketAddress remote, ByteString head) {
+      Flow<ByteString, ByteString, ?> flow = byHead.apply(remote, head);
+      if (head != null) {
+        flow = Flow.<ByteString>create().prepend(Source.single(head)).via(flow);
+      }
+      Flow.fromGraph(new ChannelStage(client, loop.loop(), options))
+          .join(
+              flow.watchTermination(
+                  (m, done) -> {
+                    done.whenComplete((ok, failure) -> closed());
+                    return m;
+                  }))
+          .withAttributes(ActorAttributes.dispatcher(loop.dispatcherId()))
+          .run(mat);
+    }
+
+    /**
+     * Reads an accepted connection's head on its loop (plain readiness, no stream), then makes
+     * its graph. Bounded: reads stop once {@code maxBytes} arrived or the head is decisive.
+     */
+    private final class HeadReader implements EventLoop.Handler {
+      private final SocketChannel client;
+      private final Loop loop;
+      private final InetSocketAddress remote;
+      private ByteString held = ByteString.emptyByteString();
+      private SelectionKey key;
+      private Cancellable timer;
+      private boolean decided;
+
+      HeadReader(SocketChannel client, Loop loop, InetSocketAddress remote) {
+        this.client = client;
+        this.loop = loop;
+        this.remote = remote;
+      }
+
+      void start() {
+        try {
+          key = loop.loop().register(client, SelectionKey.OP_READ, this);
+          timer =
+              mat.scheduleOnce(
+                  scala.concurrent.duration.FiniteDuration.fromNanos(sniffing.timeout().toNanos()),
+                  () -> {
+                    try {
+                      loop.loop().execute(this::timedOut);
+                    } catch (RejectedExecutionException closing) {
+                      // the loop is closed: so is the connection
+                    }
+                  });
+        } catch (IOException | RuntimeException e) {
+          drop(e);
+        }
+      }
+
+      @Override
+      public void ready(SelectionKey k, int readyOps) {
+        if (decided) {
+          return;
+        }
+        ByteBuffer buffer = ChannelStage.readBuffer(options.readBufferSize());
+        int n;
+        try {
+          n = client.read(buffer);
+          if (n > 0) {
+            buffer.flip();
+            held = held.concat(ByteString.fromByteBuffer(buffer)); // a copy
+          }
+        } catch (IOException | RuntimeException e) {
+          drop(e);
+          return;
+        } finally {
+          buffer.clear(); // the thread's buffer: free for the next read
+        }
+        if (n < 0) {
+          if (held.isEmpty()) {
+            drop(null); // closed before sending anything
+          } else {
+            decide(); // the flow gets the head, then the end of the stream
+          }
+        } else if (held.size() >= sniffing.maxBytes() || sniffing.decisive().test(held)) {
+          decide();
+        } else {
+          loop.loop().arm(key, SelectionKey.OP_READ);
+        }
+      }
+
+      private void timedOut() {
+        if (!decided) {
+          decide(); // what arrived, possibly nothing, is the head
+        }
+      }
+
+      private void decide() {
+        decided = true;
+        timer.cancel();
+        if (key.isValid()) {
+          key.interestOps(0); // the socket's stage registers for what it wants
+        }
+        try {
+          serve(client, loop, remote, held);
+        } catch (RuntimeException e) {
+          closeQuietly(client);
+          closed();
+          log.warning("transport: dropping a connection from {}: {}", remote, e.toString());
+        }
+      }
+
+      private void drop(Exception cause) {
+        decided = true;
+        if (timer != null) {
+          timer.cancel();
+        }
+        closeQuietly(client);
+        closed();
+        if (cause != null) {
+          log.debug("transport: connection from {} failed before its head: {}", remote, cause);
+        }
       }
     }
 

@@ -112,4 +112,87 @@ class LoopTransportTest {
         threads.stream().allMatch(n -> n.startsWith(LoopTransport.DISPATCHER)), threads.toString());
     assertEquals(2, threads.size(), "connections spread over both loops: " + threads);
   }
+
+  @Test
+  void aSniffingListenerChoosesEachConnectionsFlowByItsHead() throws Exception {
+    java.util.List<String> heads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    // decisive at 4 bytes; at most 8; a client that says nothing for 300 ms gets a greeting
+    LoopTransport.Sniffing sniffing =
+        new LoopTransport.Sniffing(h -> h.size() >= 4, 8, java.time.Duration.ofMillis(300));
+    LoopTransport.Binding listener =
+        transport
+            .bind(
+                any,
+                16,
+                1, // one connection at a time: each test connection must free its slot
+                sniffing,
+                (remote, head) -> {
+                  heads.add(head.utf8String());
+                  if (head.isEmpty()) {
+                    return Flow.fromSinkAndSource(
+                        org.apache.pekko.stream.javadsl.Sink.ignore(),
+                        org.apache.pekko.stream.javadsl.Source.single(ByteString.fromString("hi\n")));
+                  }
+                  return Flow.<ByteString>create().map(b -> ByteString.fromString("[").concat(b));
+                })
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    try {
+      // 1. a head in two writes, then more: the flow gets the head first, whole, then the rest
+      try (Socket s = connect(listener)) {
+        write(s, "GE"); // not decisive: a head of "GE" would fail the assertions below
+        write(s, "T /x");
+        assertEquals("[GET /x", read(s, 7));
+        write(s, "yz");
+        assertEquals("[yz", read(s, 3));
+        s.shutdownOutput();
+        assertEquals(-1, s.getInputStream().read(), "the client's end passes through");
+      }
+      assertEquals("GET /x", heads.get(0));
+      // 2. the client ends its side before the head is decisive: the flow gets what came
+      try (Socket s = connect(listener)) {
+        write(s, "ab");
+        s.shutdownOutput();
+        assertEquals("[ab", read(s, 3));
+        assertEquals(-1, s.getInputStream().read());
+      }
+      assertEquals("ab", heads.get(1));
+      // 3. a client that closes without a byte never reaches a flow (and frees its slot)
+      try (Socket s = connect(listener)) {
+        s.shutdownOutput();
+        assertEquals(-1, s.getInputStream().read(), "closed");
+      }
+      // 4. a client that waits for the server: after the timeout the head is empty
+      try (Socket s = connect(listener)) {
+        assertEquals("hi\n", read(s, 3));
+      }
+      assertEquals(java.util.List.of("GET /x", "ab", ""), heads);
+      // 5. a head that is never decisive stops at maxBytes (the read that crossed it)
+      try (Socket s = connect(listener)) {
+        write(s, "123456789");
+        String got = read(s, 10);
+        assertEquals("[123456789", got);
+      }
+      assertEquals("123456789", heads.get(3));
+    } finally {
+      listener.close();
+    }
+  }
+
+  private static Socket connect(LoopTransport.Binding to) throws java.io.IOException {
+    Socket s = new Socket();
+    s.connect(to.localAddress(), 5000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  private static void write(Socket s, String text) throws java.io.IOException {
+    s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+  }
+
+  private static String read(Socket s, int n) throws java.io.IOException {
+    return new String(s.getInputStream().readNBytes(n), StandardCharsets.US_ASCII);
+  }
 }
