@@ -235,10 +235,11 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     Destination awaiting;
     boolean awaited;
     /**
-     * A Content-Length response's encoded head, held until its first body bytes so that both go
-     * out in one write (the server wrote them together; they are decoded from the same read).
+     * A Content-Length response's head, held until its first body bytes and encoded with them in
+     * one array, so that both go out in one write (the server wrote them together; they are
+     * decoded from the same read).
      */
-    ByteString heldHead;
+    Head heldHead;
   }
 
   private final class Logic extends TimerGraphStageLogic {
@@ -1094,13 +1095,13 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         c.responseBytes += d.bytes().size();
         ByteString bytes = chunkedResponse(c) ? Http1Encoder.chunk(d.bytes()) : d.bytes();
         if (c.heldHead != null) {
-          bytes = c.heldHead.concat(bytes);
+          bytes = Http1Encoder.head(c.heldHead, bytes); // one array for both
           c.heldHead = null;
         }
         push(out, bytes);
       } else if (part instanceof End e) {
         if (c.heldHead != null) {
-          push(out, c.heldHead);
+          push(out, Http1Encoder.head(c.heldHead));
           c.heldHead = null;
         } else if (chunkedResponse(c)) {
           push(out, Http1Encoder.lastChunk(e.trailers()));
@@ -1147,17 +1148,16 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
               interim ? head.framing() : clientFraming(c, head),
               interim || (keepAlive && !clientDone));
       c.headSent |= !interim;
-      ByteString encoded = Http1Encoder.head(toClient);
       if (!interim
           && !c.bodyless
           && head.framing() instanceof Length l
           && l.length() > 0
           && !c.upstream.partsEnded()) {
-        c.heldHead = encoded;
+        c.heldHead = toClient; // encoded with its first body bytes
         askPart(c.upstream, false); // out stays available for head + first body bytes
         return;
       }
-      push(out, encoded);
+      push(out, Http1Encoder.head(toClient));
     }
 
     private boolean chunkedResponse(Call c) {

@@ -87,14 +87,23 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
 
   /** The head as HTTP/1.1 with end-to-end headers only and framing headers of its own. */
   public static ByteString head(Head head) {
+    return head(head, null);
+  }
+
+  /**
+   * As {@link #head(Head)}, followed in the same array by {@code body} (its first bytes, or all
+   * of it): a Content-Length response's head goes out with its body in one element and one
+   * write, without a many-part ByteString to join them.
+   */
+  public static ByteString head(Head head, ByteString body) {
     List<Header> headers = head.headers();
     String[] connection = connectionValues(headers);
     Framing framing = head.framing();
     String framingHeader;
-    String length = null;
+    long lengthValue = -1;
     if (framing instanceof Length l) {
       framingHeader = "Content-Length: ";
-      length = Long.toString(l.length());
+      lengthValue = l.length();
     } else if (!(framing instanceof Empty)) {
       framingHeader = "Transfer-Encoding: chunked";
     } else if (!head.isRequest()
@@ -102,7 +111,7 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
         && head.status() != 204
         && head.status() != 304) {
       framingHeader = "Content-Length: ";
-      length = "0";
+      lengthValue = 0;
     } else {
       framingHeader = "";
     }
@@ -121,13 +130,14 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
       }
     }
     if (!framingHeader.isEmpty()) {
-      size += framingHeader.length() + (length == null ? 0 : length.length()) + 2;
+      size += framingHeader.length() + (lengthValue < 0 ? 0 : digits(lengthValue)) + 2;
     }
     if (!head.keepAlive()) {
       size += CONNECTION_CLOSE.length();
     }
     size += 2;
-    byte[] a = new byte[size];
+    int bodySize = body == null ? 0 : body.size();
+    byte[] a = new byte[size + bodySize];
     int p;
     if (head.isRequest()) {
       p = put(head.method(), a, 0);
@@ -153,16 +163,40 @@ public final class Http1Encoder extends GraphStage<FlowShape<Http1Part, ByteStri
     }
     if (!framingHeader.isEmpty()) {
       p = put(framingHeader, a, p);
-      if (length != null) {
-        p = put(length, a, p);
+      if (lengthValue >= 0) {
+        p = putDecimal(lengthValue, a, p);
       }
       p = crlf(a, p);
     }
     if (!head.keepAlive()) {
       p = put(CONNECTION_CLOSE, a, p);
     }
-    crlf(a, p);
+    p = crlf(a, p);
+    if (bodySize > 0) {
+      body.copyToArray(a, p, bodySize);
+    }
     return ByteString.fromArrayUnsafe(a);
+  }
+
+  /** Decimal digits of {@code v} (not negative). */
+  static int digits(long v) {
+    int n = 1;
+    while (v >= 10) {
+      v /= 10;
+      n++;
+    }
+    return n;
+  }
+
+  /** Writes {@code v} (not negative) in decimal at {@code p}; returns the position after it. */
+  static int putDecimal(long v, byte[] a, int p) {
+    int end = p + digits(v);
+    int i = end;
+    do {
+      a[--i] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    } while (v > 0);
+    return end;
   }
 
   /** {@code data} as one chunk (size line, data, CRLF) in one array; empty data stays empty. */

@@ -305,4 +305,33 @@ class Http1CodecTest {
     Head te = (Head) requests("GET / HTTP/1.1\r\nHost: h\r\nTE: trailers\r\n\r\n").get(0);
     assertTrue(Http1Encoder.head(te).utf8String().contains("TE: trailers\r\n"));
   }
+
+  @Test
+  void aHeadEncodedWithItsBodyIsTheHeadThenTheBody() {
+    for (long length : new long[] {0, 1, 9, 10, 99, 100, 12345, 9_876_543_210L}) {
+      Head response =
+          new Head(
+              null,
+              null,
+              200,
+              "OK",
+              1,
+              java.util.List.of(new Http1Part.Header("X-A", "b")),
+              new Http1Part.Length(length),
+              true);
+      assertTrue(
+          Http1Encoder.head(response).utf8String().contains("Content-Length: " + length + "\r\n"),
+          Http1Encoder.head(response).utf8String());
+      for (ByteString body :
+          new ByteString[] {
+            ByteString.fromString("0123456789"),
+            ByteString.fromString("abc").concat(ByteString.fromString("def")), // many parts
+            ByteString.fromString("xyz0123").drop(3) // a slice
+          }) {
+        assertEquals(
+            Http1Encoder.head(response).concat(body).utf8String(),
+            Http1Encoder.head(response, body).utf8String());
+      }
+    }
+  }
 }
