@@ -722,12 +722,8 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
                 u.pending = null;
                 u.pushed = true;
                 u.toServer.push(bytes);
-              } else if (call != null
-                  && call.upstream == u
-                  && !call.requestEnded
-                  && !hasBeenPulled(in)
-                  && !isClosed(in)) {
-                pull(in);
+              } else {
+                moreRequestBody(u);
               }
             }
 
@@ -921,7 +917,14 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
         } catch (IOException e) {
           upstreamGone(u, e);
         }
-      } else if (call != null
+      } else {
+        moreRequestBody(u);
+      }
+    }
+
+    /** {@code u} took what it was given: the next part of the request it carries, if any. */
+    private void moreRequestBody(Upstream u) {
+      if (call != null
           && call.upstream == u
           && !call.requestEnded
           && !hasBeenPulled(in)
