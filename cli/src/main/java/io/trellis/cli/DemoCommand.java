@@ -73,6 +73,16 @@ final class DemoCommand implements Callable<Integer> {
    */
   static final List<String> DEMO_PROXY_JAVA_OPTS = List.of("-XX:TieredStopAtLevel=1");
 
+  /**
+   * The demo's control plane: C1 only and a serial GC as for the apps, but not the proxy's 64 MiB
+   * heap. Its rolling windows (trellis.metrics.retention = 10m, a scrape every 2 s) hold each
+   * proxy's last 300 scrapes, each with its own copy of every series' labels: the old generation
+   * grows ~24 MB a minute with the demo's four proxies until the retention is reached. With the
+   * proxy's options the control plane died of OutOfMemoryError about 90 s into the demo.
+   */
+  static final List<String> CONTROL_PLANE_JAVA_OPTS =
+      List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   /** util-linux's setpriv, where there is one (see {@link #java}). */
   private static final Path SETPRIV =
@@ -206,7 +216,8 @@ final class DemoCommand implements Callable<Integer> {
     List<String> proxyOpts = new ArrayList<>(ProxyJvmOptions.load());
     proxyOpts.addAll(DEMO_PROXY_JAVA_OPTS);
     try {
-      children.start("control-plane", startControlPlane(conf, controlPlane, proxyOpts, javaOpts));
+      children.start(
+          "control-plane", startControlPlane(conf, controlPlane, CONTROL_PLANE_JAVA_OPTS, javaOpts));
       List<String> apps = java(APPS_JAVA_OPTS, javaOpts);
       apps.addAll(
           List.of(
