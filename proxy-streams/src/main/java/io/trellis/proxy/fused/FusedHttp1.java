@@ -166,8 +166,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
     boolean partWanted;
     /** The socket reached end of stream. */
     boolean eof;
-    /** No more parts will come: the parser is done or the connection ended. */
-    boolean readDone;
     /** Parts are being handed to the stage: a part wanted meanwhile is handed by the same turn. */
     boolean delivering;
 
@@ -202,7 +200,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
 
     /** No more response parts will come. */
     boolean partsEnded() {
-      return direct() ? readDone : fromServer.isClosed();
+      return direct() ? closed : fromServer.isClosed();
     }
   }
 
@@ -879,30 +877,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
 
     /** Writes {@code bytes} at once; what the socket does not take waits for writability. */
     private void writeDirect(Upstream u, ByteString bytes) throws IOException {
-      if (bytes.size() > ChannelStage.WRITE_BUFFER_SIZE) {
-        u.unwritten = bytes.asByteBuffer();
-        u.channel.write(u.unwritten);
-        if (u.unwritten.hasRemaining()) {
-          ByteBuffer rest = ByteBuffer.allocate(u.unwritten.remaining()).put(u.unwritten).flip();
-          u.unwritten = rest;
-          u.loop.arm(u.key, SelectionKey.OP_WRITE);
-          return;
-        }
-        u.unwritten = null;
-      } else {
-        ByteBuffer buffer = ChannelStage.writeBuffer();
-        try {
-          bytes.copyToBuffer(buffer);
-          buffer.flip();
-          u.channel.write(buffer);
-          if (buffer.hasRemaining()) {
-            u.unwritten = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
-            u.loop.arm(u.key, SelectionKey.OP_WRITE);
-            return;
-          }
-        } finally {
-          buffer.clear(); // the thread's buffer: free for the next write, whatever happened
-        }
+      u.unwritten = ChannelStage.write(u.channel, bytes);
+      if (u.unwritten != null) {
+        u.loop.arm(u.key, SelectionKey.OP_WRITE);
+        return;
       }
       writtenDirect(u);
     }
@@ -939,7 +917,7 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
      * seen at once), then reads stop until a part is wanted: what is buffered stays bounded.
      */
     private void readDirect(Upstream u) throws IOException {
-      ByteBuffer buffer = ChannelStage.readBuffer(16 * 1024);
+      ByteBuffer buffer = ChannelStage.readBuffer(path.transport().options().readBufferSize());
       int n;
       try {
         n = u.channel.read(buffer);
@@ -993,12 +971,10 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
             try {
               part = u.parser.atEnd();
             } catch (IOException truncated) {
-              u.readDone = true;
-              upstreamGone(u, truncated);
+              upstreamGone(u, truncated); // closes it: no more parts
               return;
             }
             if (part == null) {
-              u.readDone = true;
               upstreamGone(u, null);
               return;
             }
@@ -1006,7 +982,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
           u.partWanted = false;
           response(u, part);
           if (u.parser.done() && !u.closed) {
-            u.readDone = true;
             upstreamGone(u, null);
             return;
           }
@@ -1022,7 +997,6 @@ public final class FusedHttp1 extends GraphStage<FlowShape<Http1Part, ByteString
       }
       u.closed = true;
       if (u.direct()) {
-        u.readDone = true;
         u.unwritten = null;
         u.pending = null;
         try {

@@ -106,6 +106,32 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
     return threadBuffer(WRITE_BUFFERS, WRITE_BUFFER_SIZE);
   }
 
+  /**
+   * Writes {@code bytes} to {@code channel} now, an element of up to {@link #WRITE_BUFFER_SIZE}
+   * through this thread's {@link #writeBuffer()}, a larger one from its own buffer. Returns what
+   * the socket did not take, in a buffer of its own to write when the socket is writable, or null
+   * when it took everything. For the loops' threads (the stage, and the fused path's own
+   * upstream sockets).
+   */
+  public static ByteBuffer write(SocketChannel channel, ByteString bytes) throws IOException {
+    if (bytes.size() > WRITE_BUFFER_SIZE) {
+      ByteBuffer own = bytes.asByteBuffer();
+      channel.write(own);
+      return own.hasRemaining() ? own : null;
+    }
+    ByteBuffer buffer = writeBuffer();
+    try {
+      bytes.copyToBuffer(buffer);
+      buffer.flip();
+      channel.write(buffer);
+      return buffer.hasRemaining()
+          ? ByteBuffer.allocate(buffer.remaining()).put(buffer).flip()
+          : null;
+    } finally {
+      buffer.clear(); // the thread's buffer: free for the next write, whatever happened
+    }
+  }
+
   private final Inlet<ByteString> in = Inlet.create("ChannelStage.in");
   private final Outlet<ByteString> out = Outlet.create("ChannelStage.out");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
@@ -383,18 +409,10 @@ public final class ChannelStage extends GraphStage<FlowShape<ByteString, ByteStr
      * is kept (copied out of the shared buffer) until it is writable.
      */
     private void writeNow(ByteString bytes) throws IOException {
-      ByteBuffer buffer = writeBuffer();
-      try {
-        bytes.copyToBuffer(buffer);
-        buffer.flip();
-        channel.write(buffer);
-        if (buffer.hasRemaining()) {
-          pendingWrite = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
-          arm(SelectionKey.OP_WRITE);
-          return;
-        }
-      } finally {
-        buffer.clear(); // free for the next write on this thread, whatever happens
+      pendingWrite = write(channel, bytes);
+      if (pendingWrite != null) {
+        arm(SelectionKey.OP_WRITE);
+        return;
       }
       written();
     }

@@ -101,6 +101,11 @@ public final class LoopTransport {
     return loops;
   }
 
+  /** The socket options its connections use (read size, write mode). */
+  public ChannelStage.Options options() {
+    return options;
+  }
+
   /** A bound listener; closing it stops accepting (open connections go on). */
   public interface Binding extends AutoCloseable {
     InetSocketAddress localAddress();
